@@ -1,0 +1,189 @@
+/**
+ * Real redis-server processes for tests: loopback only, free ports, temporary directories, always torn down.
+ */
+import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {createServer} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import type {TestContext} from 'node:test'
+
+import {Redis} from 'ioredis'
+
+export const INSTALL_HINT = 'redis-server is not installed: apt-get install -y redis-server redis-tools'
+
+let available: boolean | undefined
+export function redisServerAvailable(): boolean {
+  available ??= spawnSync('redis-server', ['--version']).status === 0
+  return available
+}
+
+/**
+ * Skips the test on a machine without redis-server, with one line that says how to install it.
+ * Under CI the missing server is a failure, never a skip.
+ */
+export function requireRedisServer(t: TestContext): boolean {
+  if (redisServerAvailable()) return true
+  if (process.env.CI) throw new Error(INSTALL_HINT)
+  t.skip(INSTALL_HINT)
+  return false
+}
+
+function canBind(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen({exclusive: true, host, port}, () => server.close(() => resolve(true)))
+  })
+}
+
+const claimed = new Set<number>()
+
+/** A port P such that P and its cluster bus port P + 10000 are both free on `host`. */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 25_000)
+    if (claimed.has(port) || claimed.has(port + 10_000)) continue
+    // eslint-disable-next-line no-await-in-loop
+    if ((await canBind(host, port)) && (await canBind(host, port + 10_000))) {
+      claimed.add(port)
+      claimed.add(port + 10_000)
+      return port
+    }
+  }
+
+  throw new Error('no free port pair found')
+}
+
+export type ServerOptions = {
+  /** Extra `--name value` settings for redis-server. */
+  config?: Record<string, string>
+  /** Cluster mode (the default) or a standalone server. */
+  cluster?: boolean
+  host?: string
+  password?: string
+}
+
+const running = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
+/** One redis-server process; `stop` kills it and removes its files. */
+export class RedisServer {
+  readonly dir: string
+  process: ChildProcess | undefined
+
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    private readonly args: string[],
+  ) {
+    this.dir = mkdtempSync(join(tmpdir(), 'slotctl-test-'))
+  }
+
+  get address(): string {
+    return `${this.host}:${this.port}`
+  }
+
+  client(password?: string): Redis {
+    return new Redis({host: this.host, lazyConnect: false, maxRetriesPerRequest: 1, password, port: this.port})
+  }
+
+  /** SIGKILL, like a crash: the files stay, so `start` brings the same node back. */
+  kill(): void {
+    if (!this.process) return
+    running.delete(this.process)
+    this.process.kill('SIGKILL')
+    this.process = undefined
+  }
+
+  async start(): Promise<void> {
+    const child = spawn('redis-server', ['--dir', this.dir, ...this.args], {stdio: 'ignore'})
+    running.add(child)
+    this.process = child
+    await waitForPing(this.host, this.port)
+  }
+
+  async stop(): Promise<void> {
+    this.kill()
+    rmSync(this.dir, {force: true, recursive: true})
+  }
+}
+
+export async function startRedisServer(options: ServerOptions = {}): Promise<RedisServer> {
+  const host = options.host ?? '127.0.0.1'
+  const port = await freePort(host)
+  const settings: Record<string, string> = {
+    appendonly: 'no',
+    bind: host,
+    port: String(port),
+    save: '',
+    ...(options.cluster === false
+      ? {}
+      : {
+          'cluster-announce-ip': host,
+          'cluster-config-file': 'nodes.conf',
+          'cluster-enabled': 'yes',
+          'cluster-node-timeout': '2000',
+        }),
+    ...(options.password ? {masterauth: options.password, requirepass: options.password} : {}),
+    ...options.config,
+  }
+  const args = Object.entries(settings).flatMap(([name, value]) => [`--${name}`, value])
+  const server = new RedisServer(host, port, args)
+  await server.start()
+  return server
+}
+
+async function waitForPing(host: string, port: number): Promise<void> {
+  const deadline = Date.now() + 10_000
+  while (Date.now() < deadline) {
+    const client = new Redis({host, lazyConnect: true, maxRetriesPerRequest: 0, port, retryStrategy: () => null})
+    client.on('error', () => {})
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      await client.connect()
+      // eslint-disable-next-line no-await-in-loop
+      await client.ping()
+      return
+    } catch (error) {
+      if (/NOAUTH/.test(String(error))) return
+    } finally {
+      client.disconnect()
+    }
+
+    // eslint-disable-next-line no-await-in-loop
+    await sleep(20)
+  }
+
+  throw new Error(`redis-server on ${host}:${port} did not answer within 10 s`)
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** Polls `condition` until it holds, or fails with `what` after `timeoutMs`. */
+export async function waitFor(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    // eslint-disable-next-line no-await-in-loop
+    if (await condition()) return
+    // eslint-disable-next-line no-await-in-loop
+    await sleep(50)
+  }
+
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+}
+
+/** Runs redis-cli (the reference tool) and returns what it printed. */
+export function redisCli(args: string[], input?: string): {output: string; status: number} {
+  const result = spawnSync('redis-cli', args, {encoding: 'utf8', input: input ?? '', timeout: 120_000})
+  return {output: `${result.stdout}${result.stderr}`, status: result.status ?? -1}
+}
+
+/** `redis-cli --cluster check ADDR`: the reference tool's verdict on a cluster. */
+export function referenceCheck(address: string, password?: string): {output: string; status: number} {
+  return redisCli([...(password ? ['-a', password, '--no-auth-warning'] : []), '--cluster', 'check', address])
+}

@@ -1,0 +1,16 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+
+import {startCluster} from '../helpers/cluster.js'
+import {referenceCheck, requireRedisServer} from '../helpers/servers.js'
+
+describe('test harness', () => {
+  it('builds a 3+3 cluster of real redis-server nodes that redis-cli --cluster check accepts', async (t) => {
+    if (!requireRedisServer(t)) return
+    const cluster = await startCluster({masters: 3, replicas: 1})
+    t.after(() => cluster.close())
+    const verdict = referenceCheck(cluster.seed)
+    assert.equal(verdict.status, 0, verdict.output)
+    assert.match(verdict.output, /All 16384 slots covered/)
+  })
+})
