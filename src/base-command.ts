@@ -1,0 +1,86 @@
+import {Command, Errors, type Interfaces} from '@oclif/core'
+
+import {SlotctlError} from './cluster/errors.js'
+import {connectionFlags} from './flags.js'
+import {type ConnectionSettings, NodePool} from './redis/connection.js'
+
+export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>
+export type CommandArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/**
+ * What every slotctl command shares: connection flags, `--json`, one pool of node connections that is
+ * always closed, and exit codes that survive `--json` (oclif's own catch only reads err.exitCode).
+ */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override baseFlags = {...connectionFlags}
+  static override enableJsonFlag = true
+
+  protected args!: CommandArgs<T>
+  protected flags!: CommandFlags<T>
+  private openPool: NodePool | undefined
+
+  protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
+    if (error instanceof SlotctlError) {
+      process.exitCode = error.exit
+      return super.catch(
+        new Errors.CLIError(error.message, {code: error.code, exit: error.exit, suggestions: error.suggestions}),
+      )
+    }
+
+    process.exitCode ??= (error as Errors.CLIError).oclif?.exit ?? error.exitCode ?? 1
+    return super.catch(error)
+  }
+
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    await this.openPool?.close()
+    return super.finally(error)
+  }
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {args, flags} = await this.parse({
+      args: this.ctor.args,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      flags: this.ctor.flags,
+      strict: this.ctor.strict,
+    })
+    this.args = args as CommandArgs<T>
+    this.flags = flags as CommandFlags<T>
+  }
+
+  /** The shared connection pool, built from the connection flags on first use. */
+  protected async pool(): Promise<NodePool> {
+    this.openPool ??= new NodePool(await this.connectionSettings())
+    return this.openPool
+  }
+
+  private async connectionSettings(): Promise<ConnectionSettings> {
+    const flags = this.flags as CommandFlags<typeof BaseCommand>
+    const password = flags.askpass ? await askPassword() : flags.password
+    return {
+      commandTimeoutMs: 10_000,
+      connectTimeoutMs: flags['connect-timeout'],
+      ...(password ? {password} : {}),
+      ...(flags.user ? {user: flags.user} : {}),
+      ...(flags.tls
+        ? {
+            tls: {
+              insecure: flags.insecure,
+              ...(flags.cacert ? {caFile: flags.cacert} : {}),
+              ...(flags.cert ? {certFile: flags.cert} : {}),
+              ...(flags.key ? {keyFile: flags.key} : {}),
+            },
+          }
+        : {}),
+    }
+  }
+}
+
+async function askPassword(): Promise<string> {
+  // Loaded only when asked for: prompts must not slow down commands that never prompt.
+  const {password} = await import('@inquirer/prompts')
+  return password({mask: false, message: 'Password:'})
+}

@@ -1,0 +1,46 @@
+import type {NodeLine} from './nodes.js'
+
+/** What one reachable node said about itself and the cluster, read in one round trip. */
+export type NodeReading = {
+  /** `host:port` as slotctl reached it. */
+  readonly address: string
+  /** CLUSTER INFO fields (cluster_state, cluster_known_nodes, ...). */
+  readonly clusterInfo: Readonly<Record<string, string>>
+  /** INFO keyspace, memory and replication fields. */
+  readonly info: Readonly<Record<string, string>>
+  /** Keys in db0. */
+  readonly keys: number
+  /** The node's own `myself` line: its own view of its slots and open slots. */
+  readonly self: NodeLine
+  /** Every line of the node's CLUSTER NODES: how it sees the whole cluster. */
+  readonly view: readonly NodeLine[]
+}
+
+/** A node some member knows of but slotctl could not read. */
+export type UnreachableNode = {
+  readonly address: string
+  readonly error: string
+  readonly id?: string
+}
+
+/** Keys that a master holds in a slot it does not own (found with --search-multiple-owners). */
+export type StrayKeys = {readonly count: number; readonly nodeId: string; readonly slot: number}
+
+/** The whole cluster as slotctl read it: the input of every check and planner. */
+export type ClusterSnapshot = {
+  readonly nodes: readonly NodeReading[]
+  /** The address slotctl started from. */
+  readonly seed: string
+  /** Present only when the caller asked for the multiple-owners search. */
+  readonly strayKeys?: readonly StrayKeys[]
+  readonly unreachable: readonly UnreachableNode[]
+}
+
+export const masters = (snapshot: ClusterSnapshot): NodeReading[] =>
+  snapshot.nodes.filter((node) => node.self.role === 'master')
+
+export const replicasOf = (snapshot: ClusterSnapshot, masterId: string): NodeReading[] =>
+  snapshot.nodes.filter((node) => node.self.role === 'replica' && node.self.masterId === masterId)
+
+/** How the seed (the first node read) sees the cluster: every member it knows, reachable or not. */
+export const seedView = (snapshot: ClusterSnapshot): readonly NodeLine[] => snapshot.nodes[0]?.view ?? []

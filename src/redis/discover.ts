@@ -1,0 +1,123 @@
+import type {Redis} from 'ioredis'
+
+import {formatAddress} from '../cluster/address.js'
+import {ConnectionError, SlotctlError, UsageError} from '../cluster/errors.js'
+import {keysInDb0, parseInfo} from '../cluster/info.js'
+import {isMyself, isReachableCandidate, type NodeLine, parseClusterNodes} from '../cluster/nodes.js'
+import type {ClusterSnapshot, NodeReading, StrayKeys, UnreachableNode} from '../cluster/snapshot.js'
+import {SLOT_COUNT} from '../cluster/keyslot.js'
+import {slotsOf} from '../cluster/slots.js'
+import {describeConnectError, type NodePool} from './connection.js'
+
+export type ReadOptions = {
+  /** Also count keys each master holds in slots it does not own (one pipelined COUNTKEYSINSLOT per slot). */
+  readonly searchMultipleOwners?: boolean
+}
+
+/** The address slotctl uses to reach a node that another node listed. */
+export function addressOf(line: NodeLine): string {
+  return formatAddress({host: line.host === '' ? (line.hostname ?? '') : line.host, port: line.port})
+}
+
+/**
+ * Reads the whole cluster starting from `seed`: the seed first (it must answer, or this throws a
+ * ConnectionError), then every node any member knows of, in parallel, each with its own view.
+ */
+export async function readCluster(pool: NodePool, seed: string, options: ReadOptions = {}): Promise<ClusterSnapshot> {
+  const first = await readSeed(pool, seed)
+  const nodes: NodeReading[] = [first]
+  const unreachable: UnreachableNode[] = []
+  const visited = new Set([first.self.id])
+  for (let frontier = peersToVisit(first, visited); frontier.length > 0; ) {
+    // eslint-disable-next-line no-await-in-loop
+    const results = await Promise.all(frontier.map((line) => readPeer(pool, line)))
+    for (const result of results) ('error' in result ? unreachable : nodes).push(result as never)
+    frontier = results.flatMap((result) => ('error' in result ? [] : peersToVisit(result, visited)))
+  }
+
+  const snapshot = {nodes, seed, unreachable}
+  return options.searchMultipleOwners ? {...snapshot, strayKeys: await findStrayKeys(pool, snapshot)} : snapshot
+}
+
+function peersToVisit(reading: NodeReading, visited: Set<string>): NodeLine[] {
+  const fresh = reading.view.filter((line) => !visited.has(line.id) && isReachableCandidate(line))
+  for (const line of fresh) visited.add(line.id)
+  return fresh
+}
+
+async function readSeed(pool: NodePool, seed: string): Promise<NodeReading> {
+  try {
+    return await readNode(await pool.connect(seed), seed)
+  } catch (error) {
+    if (error instanceof SlotctlError) throw error
+    throw describeConnectError(seed, error, pool.settings)
+  }
+}
+
+async function readPeer(pool: NodePool, line: NodeLine): Promise<NodeReading | UnreachableNode> {
+  const address = addressOf(line)
+  try {
+    return await readNode(await pool.connect(address), address)
+  } catch (error) {
+    return {address, error: error instanceof Error ? error.message : String(error), id: line.id}
+  }
+}
+
+/** One round trip: CLUSTER NODES, CLUSTER INFO and the INFO sections slotctl reports on. */
+export async function readNode(connection: Redis, address: string): Promise<NodeReading> {
+  const replies = await connection
+    .pipeline()
+    .call('CLUSTER', 'NODES')
+    .call('CLUSTER', 'INFO')
+    .info('keyspace')
+    .info('memory')
+    .info('replication')
+    .exec()
+  const [nodes, clusterInfo, ...infos] = (replies ?? []).map(([error, reply]) => {
+    if (error) throw replyError(address, error)
+    return String(reply)
+  })
+  const view = parseClusterNodes(nodes ?? '')
+  const self = view.find((line) => isMyself(line))
+  if (!self) throw new SlotctlError(`${address} sent CLUSTER NODES without a myself line`, 1, {code: 'BAD_REPLY'})
+  const info = parseInfo(infos.join('\n'))
+  return {address, clusterInfo: parseInfo(clusterInfo ?? ''), info, keys: keysInDb0(info), self, view}
+}
+
+function replyError(address: string, error: Error): Error {
+  if (/cluster support disabled/i.test(error.message)) {
+    return new UsageError(`${address} is not a cluster node (cluster-enabled is off)`, {
+      code: 'NOT_CLUSTER',
+      suggestions: ['Point slotctl at a node started with cluster-enabled yes'],
+    })
+  }
+
+  if (/NOAUTH|WRONGPASS|NOPERM/.test(error.message)) {
+    return new ConnectionError(`${address} refused the request: ${error.message.split('\n')[0]}`, {
+      code: 'AUTH_REQUIRED',
+      suggestions: ['Pass the password with --password, --askpass or REDISCLI_AUTH (and --user for an ACL user)'],
+    })
+  }
+
+  return error
+}
+
+/** For every master, the keys it holds in slots its own view says it does not own. */
+async function findStrayKeys(pool: NodePool, snapshot: ClusterSnapshot): Promise<StrayKeys[]> {
+  const perNode = await Promise.all(
+    snapshot.nodes
+      .filter((node) => node.self.role === 'master' && node.keys > 0)
+      .map(async (node) => {
+        const owned = new Set(slotsOf(node.self.slots))
+        const slots = Array.from({length: SLOT_COUNT}, (_, slot) => slot).filter((slot) => !owned.has(slot))
+        const connection = await pool.connect(node.address)
+        const pipeline = connection.pipeline()
+        for (const slot of slots) pipeline.call('CLUSTER', 'COUNTKEYSINSLOT', slot)
+        const counts = (await pipeline.exec()) ?? []
+        return slots
+          .map((slot, i) => ({count: Number(counts[i]?.[1] ?? 0), nodeId: node.self.id, slot}))
+          .filter((stray) => stray.count > 0)
+      }),
+  )
+  return perNode.flat()
+}
