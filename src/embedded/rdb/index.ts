@@ -1,0 +1,7 @@
+export {crc64} from './crc64.js'
+export {decodeDump, encodeDump} from './dump.js'
+export {MAX_READ_RDB_VERSION, WRITTEN_RDB_VERSION} from './encoding.js'
+export {BadDataFormatError, DumpPayloadError, RdbFileError} from './errors.js'
+export {LzfError, lzfCompress, lzfDecompress} from './lzf.js'
+export {type RdbFileOptions, readRdbFile, writeRdbFile} from './rdb-file.js'
+export type {PortableValue, RdbEntry, RdbFileEntry} from './types.js'
