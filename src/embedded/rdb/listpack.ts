@@ -12,6 +12,7 @@ const UNKNOWN_COUNT = 0xffff
 export function decodeListpack(blob: Buffer): Buffer[] {
   if (blob.length < HEADER_SIZE + 1) throw corrupt('shorter than its header')
   if (blob.readUInt32LE(0) !== blob.length) throw corrupt('total size does not match the blob')
+  if (blob[blob.length - 1] !== END) throw corrupt('no terminator')
   const declaredCount = blob.readUInt16LE(4)
   const entries: Buffer[] = []
   let position = HEADER_SIZE

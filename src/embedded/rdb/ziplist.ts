@@ -15,6 +15,7 @@ const IMMEDIATE_MAX = 0xfd
 export function decodeZiplist(blob: Buffer): Buffer[] {
   if (blob.length < HEADER_SIZE + 1) throw corrupt('shorter than its header')
   if (blob.readUInt32LE(0) !== blob.length) throw corrupt('total size does not match the blob')
+  if (blob[blob.length - 1] !== END) throw corrupt('no terminator')
   if (blob.readUInt32LE(4) >= blob.length) throw corrupt('tail offset past the end')
   const declaredCount = blob.readUInt16LE(8)
   const entries: Buffer[] = []
