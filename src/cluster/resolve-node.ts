@@ -14,7 +14,8 @@ export function resolveNode(members: readonly NodeLine[], token: string, flag: s
   const byAddress = looksLikeAddress(wanted) ? findByAddress(members, wanted) : undefined
   if (byAddress) return byAddress
   const matches = wanted === '' ? [] : members.filter((line) => line.id.startsWith(wanted.toLowerCase()))
-  if (matches.length === 1) return matches[0]!
+  const [only, ...others] = matches
+  if (only && others.length === 0) return only
   if (matches.length > 1) {
     throw new UsageError(`${flag} ${wanted} matches ${matches.length} nodes: ${matches.map(describe).join(', ')}`, {
       code: 'AMBIGUOUS_NODE',
