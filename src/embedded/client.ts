@@ -1,0 +1,31 @@
+/** The state Redis keeps per connection that commands read or change. */
+import {ReplyWriter} from './resp.js'
+
+let nextClientId = 1
+
+export class ClientState {
+  readonly id = nextClientId++
+  readonly reply = new ReplyWriter()
+  readonly createdAt = Date.now()
+  name = ''
+  libName = ''
+  libVersion = ''
+  authenticated: boolean
+  /** One-shot permission to run a command on a slot we are importing (ASKING). */
+  asking = false
+  /** READONLY: a replica serves reads for its master's slots. */
+  readonly = false
+  /** Commands queued since MULTI, or undefined outside a transaction. */
+  transaction: Buffer[][] | undefined
+  /** A queued command was refused, so EXEC must abort. */
+  transactionFailed = false
+  /** QUIT: close the connection once the replies are written. */
+  closing = false
+
+  constructor(
+    readonly address: string,
+    passwordRequired: boolean,
+  ) {
+    this.authenticated = !passwordRequired
+  }
+}

@@ -1,0 +1,328 @@
+/**
+ * The private cluster bus between embedded nodes: length-prefixed JSON frames over TCP on the bus port.
+ * It is not Redis' binary RCmb protocol (embedded nodes cannot join real Redis nodes), but it follows the
+ * same rules: MEET/PING/PONG carry the sender's role, epochs and slots plus gossip about every node it
+ * knows, so peers are discovered transitively; UPDATE tells a stale node about a newer slot owner.
+ */
+import {createServer, type Server, Socket} from 'node:net'
+
+import {type ClusterNode, ClusterState, newNodeId, type SlotRange, toRanges} from './state.js'
+import {ClusterNode as Node} from './state.js'
+
+type GossipEntry = {id: string; ip: string; port: number; cport: number}
+
+export type BusMessage = {
+  type: 'meet' | 'ping' | 'pong' | 'update'
+  sender: string
+  ip: string
+  port: number
+  cport: number
+  role: 'master' | 'slave'
+  masterId?: string
+  currentEpoch: number
+  configEpoch: number
+  offset: number
+  slots: SlotRange[]
+  gossip: GossipEntry[]
+  update?: {id: string; configEpoch: number; slots: SlotRange[]}
+}
+
+/** Real Redis nodes greet with this signature; such a link is closed, the protocols differ. */
+const REDIS_BUS_SIGNATURE = 'RCmb'
+const CRON_INTERVAL_MS = 100
+const PING_INTERVAL_MS = 300
+const RECONNECT_DELAY_MS = 200
+
+/** Splits a byte stream into frames: a 4-byte big-endian length, then that much JSON. */
+class FrameReader {
+  private buffer: Buffer = Buffer.alloc(0)
+
+  push(chunk: Buffer): BusMessage[] | undefined {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk])
+    if (this.buffer.subarray(0, 4).toString('latin1') === REDIS_BUS_SIGNATURE) return undefined
+    const messages: BusMessage[] = []
+    while (this.buffer.length >= 4) {
+      const length = this.buffer.readUInt32BE(0)
+      if (this.buffer.length < 4 + length) break
+      messages.push(JSON.parse(this.buffer.subarray(4, 4 + length).toString('utf8')) as BusMessage)
+      this.buffer = this.buffer.subarray(4 + length)
+    }
+
+    return messages
+  }
+}
+
+function frame(message: BusMessage): Buffer {
+  const body = Buffer.from(JSON.stringify(message))
+  const header = Buffer.alloc(4)
+  header.writeUInt32BE(body.length)
+  return Buffer.concat([header, body])
+}
+
+function expandRanges(ranges: readonly SlotRange[]): number[] {
+  const slots: number[] = []
+  for (const [start, end] of ranges) for (let slot = start; slot <= end; slot++) slots.push(slot)
+  return slots
+}
+
+type Link = {socket: Socket; node: ClusterNode; connected: boolean; meet: boolean}
+
+export class ClusterBus {
+  private server: Server | undefined
+  private readonly links = new Map<ClusterNode, Link>()
+  private readonly inbound = new Set<Socket>()
+  /** Nodes met through CLUSTER MEET: their first message is MEET, which makes them accept us. */
+  private readonly pendingMeet = new Set<ClusterNode>()
+  private readonly lastConnectAttempt = new Map<ClusterNode, number>()
+  private cron: NodeJS.Timeout | undefined
+  private broadcastScheduled = false
+  readonly stats = {received: new Map<string, number>(), sent: new Map<string, number>()}
+
+  constructor(
+    private readonly state: ClusterState,
+    private readonly host: string,
+    private readonly nodeTimeoutMs: () => number,
+  ) {}
+
+  async listen(port: number): Promise<void> {
+    const server = createServer((socket) => this.accept(socket))
+    this.server = server
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen({exclusive: true, host: this.host, port}, () => resolve())
+    })
+    this.cron = setInterval(() => this.tick(), CRON_INTERVAL_MS)
+    this.cron.unref()
+  }
+
+  async close(): Promise<void> {
+    if (this.cron) clearInterval(this.cron)
+    for (const link of this.links.values()) link.socket.destroy()
+    for (const socket of this.inbound) socket.destroy()
+    this.links.clear()
+    const server = this.server
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+
+  /** CLUSTER MEET: a handshake node with a random id, renamed when its first PONG arrives. */
+  meet(ip: string, port: number, cport: number): void {
+    for (const node of this.state.nodes.values()) if (node.handshake && node.ip === ip && node.port === port) return
+    const node = new Node(newNodeId(), ip, port, cport)
+    node.handshake = true
+    node.handshakeStartedAt = Date.now()
+    this.state.addNode(node)
+    this.pendingMeet.add(node)
+    this.connect(node)
+  }
+
+  /** Sends our view to everyone soon (after slot or epoch changes), instead of waiting for the next ping. */
+  broadcastSoon(): void {
+    if (this.broadcastScheduled) return
+    this.broadcastScheduled = true
+    setImmediate(() => {
+      this.broadcastScheduled = false
+      for (const link of this.links.values())
+        if (link.connected) this.send(link.socket, this.message('ping'), link.node)
+    })
+  }
+
+  forgetLink(node: ClusterNode): void {
+    this.links.get(node)?.socket.destroy()
+    this.links.delete(node)
+    this.pendingMeet.delete(node)
+  }
+
+  private tick(): void {
+    const now = Date.now()
+    const handshakeTimeout = Math.max(this.nodeTimeoutMs(), 1000)
+    for (const node of [...this.state.nodes.values()]) {
+      if (node === this.state.myself) continue
+      if (node.handshake && now - node.handshakeStartedAt > handshakeTimeout) {
+        this.forgetLink(node)
+        this.state.deleteNode(node)
+        continue
+      }
+
+      const link = this.links.get(node)
+      if (!link) {
+        if (now - (this.lastConnectAttempt.get(node) ?? 0) >= RECONNECT_DELAY_MS) this.connect(node)
+      } else if (link.connected && (node.pingSent === 0 || now - node.pingSent >= PING_INTERVAL_MS)) {
+        if (node.pingSent === 0) node.pingSent = now
+        this.send(link.socket, this.message(link.meet ? 'meet' : 'ping'), node)
+      }
+    }
+  }
+
+  private connect(node: ClusterNode): void {
+    if (!node.ip) return
+    this.lastConnectAttempt.set(node, Date.now())
+    const socket = new Socket()
+    const link: Link = {connected: false, meet: this.pendingMeet.has(node), node, socket}
+    this.links.set(node, link)
+    const reader = new FrameReader()
+    socket.setNoDelay(true)
+    socket.on('connect', () => {
+      link.connected = true
+      node.linkConnected = true
+      node.pingSent = Date.now()
+      this.send(socket, this.message(link.meet ? 'meet' : 'ping'), node)
+    })
+    socket.on('data', (chunk: Buffer) => {
+      const messages = reader.push(chunk)
+      if (!messages) return socket.destroy()
+      for (const message of messages) this.receive(message, socket, link)
+    })
+    const drop = () => {
+      if (this.links.get(node) === link) this.links.delete(node)
+      node.linkConnected = false
+    }
+
+    socket.on('error', drop)
+    socket.on('close', drop)
+    socket.connect({host: node.ip, port: node.cport})
+  }
+
+  private accept(socket: Socket): void {
+    this.inbound.add(socket)
+    const reader = new FrameReader()
+    socket.setNoDelay(true)
+    socket.on('data', (chunk: Buffer) => {
+      const messages = reader.push(chunk)
+      if (!messages) return socket.destroy()
+      for (const message of messages) this.receive(message, socket, undefined)
+    })
+    socket.on('error', () => socket.destroy())
+    socket.on('close', () => this.inbound.delete(socket))
+  }
+
+  private send(socket: Socket, message: BusMessage, node?: ClusterNode): void {
+    if (node && message.type !== 'pong') node.pingSent ||= Date.now()
+    this.stats.sent.set(message.type, (this.stats.sent.get(message.type) ?? 0) + 1)
+    socket.write(frame(message))
+  }
+
+  private message(type: BusMessage['type']): BusMessage {
+    const {myself} = this.state
+    const gossip: GossipEntry[] = []
+    for (const node of this.state.nodes.values()) {
+      if (node !== myself && !node.handshake && node.ip)
+        gossip.push({cport: node.cport, id: node.id, ip: node.ip, port: node.port})
+    }
+
+    return {
+      configEpoch: myself.configEpoch,
+      cport: myself.cport,
+      currentEpoch: this.state.currentEpoch,
+      gossip,
+      ip: myself.ip,
+      offset: myself.replicationOffset,
+      port: myself.port,
+      role: myself.role,
+      sender: myself.id,
+      slots: myself.role === 'master' ? toRanges(this.state.slotsOf(myself)) : [],
+      type,
+      ...(myself.masterId === undefined ? {} : {masterId: myself.masterId}),
+    }
+  }
+
+  /** clusterProcessPacket, for our message types. `link` is set when the message came on our own link. */
+  private receive(message: BusMessage, socket: Socket, link: Link | undefined): void {
+    this.stats.received.set(message.type, (this.stats.received.get(message.type) ?? 0) + 1)
+    const {state} = this
+    state.observeEpoch(message.currentEpoch)
+    if (link?.node.handshake && message.type === 'pong') this.completeHandshake(link, message)
+    let sender = state.node(message.sender)
+    if (!sender && message.type === 'meet' && !state.isBlacklisted(message.sender)) {
+      sender = new Node(message.sender, message.ip || remoteIp(socket), message.port, message.cport)
+      state.addNode(sender)
+      state.changed()
+    }
+
+    if (message.type === 'meet' || message.type === 'ping') this.send(socket, this.message('pong'))
+    if (!sender || sender.handshake || sender === state.myself) return
+    if (link && message.type === 'pong') {
+      sender.pongReceived = Date.now()
+      sender.pingSent = 0
+      if (link.meet) {
+        link.meet = false
+        this.pendingMeet.delete(link.node)
+      }
+    }
+
+    this.updateSender(sender, message)
+    for (const entry of message.gossip) this.learn(entry)
+    if (message.type === 'update' && message.update) this.applyUpdate(message.update)
+  }
+
+  private completeHandshake(link: Link, message: BusMessage): void {
+    const {state} = this
+    const known = state.node(message.sender)
+    if (known && known !== link.node) {
+      this.forgetLink(link.node)
+      state.deleteNode(link.node)
+      return
+    }
+
+    state.rename(link.node, message.sender)
+    link.node.handshake = false
+    state.changed()
+  }
+
+  private updateSender(sender: ClusterNode, message: BusMessage): void {
+    const {state} = this
+    if (sender.ip !== message.ip && message.ip) sender.ip = message.ip
+    if (message.role === 'slave') {
+      if (sender.role === 'master') for (const slot of state.slotsOf(sender)) state.assignSlot(slot, undefined)
+      if (sender.role !== 'slave' || sender.masterId !== message.masterId) {
+        sender.role = 'slave'
+        sender.masterId = message.masterId
+        state.changed()
+      }
+    } else if (sender.role === 'slave') {
+      sender.role = 'master'
+      sender.masterId = undefined
+      state.changed()
+    }
+
+    sender.replicationOffset = message.offset
+    if (sender.role !== 'master') return
+    if (sender.configEpoch !== message.configEpoch) {
+      sender.configEpoch = message.configEpoch
+      state.changed()
+    }
+
+    const newer = state.applySlotClaims(sender, expandRanges(message.slots))
+    const link = this.links.get(sender)
+    if (link?.connected) {
+      for (const owner of newer) {
+        const update = {configEpoch: owner.configEpoch, id: owner.id, slots: toRanges(state.slotsOf(owner))}
+        this.send(link.socket, {...this.message('update'), update}, sender)
+      }
+    }
+
+    state.resolveEpochCollision(sender)
+  }
+
+  private learn(entry: GossipEntry): void {
+    const {state} = this
+    if (entry.id === state.myself.id || state.node(entry.id) || state.isBlacklisted(entry.id)) return
+    for (const node of state.nodes.values())
+      if (node.handshake && node.ip === entry.ip && node.port === entry.port) return
+    state.addNode(new Node(entry.id, entry.ip, entry.port, entry.cport))
+    state.changed()
+  }
+
+  private applyUpdate(update: NonNullable<BusMessage['update']>): void {
+    const node = this.state.node(update.id)
+    if (!node || node.configEpoch >= update.configEpoch) return
+    node.configEpoch = update.configEpoch
+    this.state.applySlotClaims(node, expandRanges(update.slots))
+    this.state.changed()
+  }
+}
+
+function remoteIp(socket: Socket): string {
+  return (socket.remoteAddress ?? '').replace(/^::ffff:/, '')
+}
+
+export {ClusterState}

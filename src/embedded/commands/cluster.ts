@@ -1,0 +1,401 @@
+/** CLUSTER subcommands, ASKING, READONLY and READWRITE, with Redis 7.0's replies and error texts. */
+import {isIP} from 'node:net'
+
+import {keyHashSlot, SLOT_COUNT} from '../../cluster/keyslot.js'
+import {nodeLine, nodesDescription} from '../cluster/nodes-format.js'
+import {BUS_PORT_OFFSET, type ClusterNode, type ClusterState, toRanges} from '../cluster/state.js'
+import type {ReplyWriter} from '../resp.js'
+import {parseInteger} from '../resp.js'
+import {keyBuffer} from '../types.js'
+import {
+  arg,
+  CommandError,
+  type CommandContext,
+  type CommandTable,
+  integerArg,
+  SYNTAX_ERROR,
+  text,
+  upper,
+} from './command.js'
+
+type Subcommand = {arity: number; run(context: ClusterContext, args: Buffer[]): void}
+type ClusterContext = CommandContext & {cluster: ClusterState}
+
+function slotArg(value: Buffer | undefined): number {
+  const slot = value ? parseInteger(value) : undefined
+  if (slot === undefined || slot < 0 || slot >= SLOT_COUNT) throw new CommandError('ERR Invalid or out of range slot')
+  return slot
+}
+
+function knownNode(cluster: ClusterState, id: Buffer | undefined, message = 'Unknown node'): ClusterNode {
+  const node = cluster.node(text(id))
+  if (!node) throw new CommandError(`ERR ${message} ${text(id)}`)
+  return node
+}
+
+/** ADDSLOTS/DELSLOTS and their RANGE forms: check every slot first, then change them all. */
+function updateSlots({cluster, reply}: ClusterContext, slots: number[], remove: boolean): void {
+  const seen = new Set<number>()
+  for (const slot of slots) {
+    if (remove && !cluster.owners[slot]) throw new CommandError(`ERR Slot ${slot} is already unassigned`)
+    if (!remove && cluster.owners[slot]) throw new CommandError(`ERR Slot ${slot} is already busy`)
+    if (seen.has(slot)) throw new CommandError(`ERR Slot ${slot} specified multiple times`)
+    seen.add(slot)
+  }
+
+  for (const slot of slots) {
+    if (remove) cluster.assignSlot(slot, undefined)
+    else {
+      // A slot we were importing becomes ours: the import is over.
+      cluster.importingFrom.delete(slot)
+      cluster.assignSlot(slot, cluster.myself)
+    }
+  }
+
+  cluster.changed()
+  reply.ok()
+}
+
+function slotRanges(args: Buffer[]): number[] {
+  if (args.length % 2 === 1)
+    throw new CommandError(`ERR wrong number of arguments for 'cluster|${text(args[1]).toLowerCase()}' command`)
+  const slots: number[] = []
+  for (let i = 2; i < args.length; i += 2) {
+    const start = slotArg(args[i])
+    const end = slotArg(args[i + 1])
+    if (start > end) throw new CommandError(`ERR start slot number ${start} is greater than end slot number ${end}`)
+    for (let slot = start; slot <= end; slot++) slots.push(slot)
+  }
+
+  return slots
+}
+
+function setslot(context: ClusterContext, args: Buffer[]): void {
+  const {cluster, keyspace, reply} = context
+  const {myself} = cluster
+  if (myself.role === 'slave') throw new CommandError('ERR Please use SETSLOT only with masters.')
+  const slot = slotArg(args[2])
+  const action = upper(args[3])
+  const target = (message: string) => {
+    const node = knownNode(cluster, args[4], message)
+    if (node.role === 'slave') throw new CommandError('ERR Target node is not a master')
+    return node
+  }
+
+  if (action === 'MIGRATING' && args.length === 5) {
+    if (cluster.owners[slot] !== myself) throw new CommandError(`ERR I'm not the owner of hash slot ${slot}`)
+    cluster.migratingTo.set(slot, target("I don't know about node"))
+  } else if (action === 'IMPORTING' && args.length === 5) {
+    if (cluster.owners[slot] === myself) throw new CommandError(`ERR I'm already the owner of hash slot ${slot}`)
+    cluster.importingFrom.set(slot, target("I don't know about node"))
+  } else if (action === 'STABLE' && args.length === 4) {
+    cluster.importingFrom.delete(slot)
+    cluster.migratingTo.delete(slot)
+  } else if (action === 'NODE' && args.length === 5) {
+    const node = target('Unknown node')
+    const keys = keyspace.countKeysInSlot(slot)
+    if (cluster.owners[slot] === myself && node !== myself && keys !== 0)
+      throw new CommandError(
+        `ERR Can't assign hashslot ${slot} to a different node while I still hold keys for this hash slot.`,
+      )
+    if (keys === 0) cluster.migratingTo.delete(slot)
+    const wasMine = cluster.owners[slot] === myself
+    cluster.assignSlot(slot, node)
+    if (
+      wasMine &&
+      node !== myself &&
+      cluster.slotsOf(myself).length === 0 &&
+      context.node.config.get('cluster-allow-replica-migration') === 'yes'
+    )
+      cluster.setMaster(node)
+    if (node === myself && cluster.importingFrom.has(slot)) {
+      // The slot was migrated by hand: a new epoch lets our claim win everywhere.
+      cluster.bumpConfigEpoch()
+      cluster.importingFrom.delete(slot)
+    }
+  } else throw new CommandError('ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP')
+  cluster.changed()
+  reply.ok()
+}
+
+function clusterInfo({cluster, node, reply}: ClusterContext): void {
+  let assigned = 0
+  let pfail = 0
+  let fail = 0
+  for (const owner of cluster.owners) {
+    if (!owner) continue
+    assigned++
+    if (owner.fail) fail++
+    else if (owner.pfail) pfail++
+  }
+
+  const lines: [string, number | string][] = [
+    ['cluster_state', cluster.stateOk ? 'ok' : 'fail'],
+    ['cluster_slots_assigned', assigned],
+    ['cluster_slots_ok', assigned - pfail - fail],
+    ['cluster_slots_pfail', pfail],
+    ['cluster_slots_fail', fail],
+    ['cluster_known_nodes', cluster.nodes.size],
+    ['cluster_size', cluster.size],
+    ['cluster_current_epoch', cluster.currentEpoch],
+    ['cluster_my_epoch', cluster.effectiveEpoch(cluster.myself)],
+  ]
+  const stats = node.bus?.stats
+  for (const direction of ['sent', 'received'] as const) {
+    const counts = stats?.[direction] ?? new Map<string, number>()
+    let total = 0
+    for (const [type, count] of counts) {
+      lines.push([`cluster_stats_messages_${type}_${direction}`, count])
+      total += count
+    }
+
+    lines.push([`cluster_stats_messages_${direction}`, total])
+  }
+
+  lines.push(['total_cluster_links_buffer_limit_exceeded', 0])
+  reply.verbatim(lines.map(([name, value]) => `${name}:${value}\r\n`).join(''))
+}
+
+/** A master's slot ranges with the nodes that serve them (the master first), for SLOTS and SHARDS. */
+function shards(cluster: ClusterState): {master: ClusterNode; ranges: [number, number][]}[] {
+  const result: {master: ClusterNode; ranges: [number, number][]}[] = []
+  for (const node of cluster.nodes.values()) {
+    if (node.role !== 'master') continue
+    result.push({master: node, ranges: toRanges(cluster.slotsOf(node))})
+  }
+
+  return result
+}
+
+function writeSlotNode(reply: ReplyWriter, node: ClusterNode): void {
+  reply.array(4)
+  reply.bulk(node.ip)
+  reply.integer(node.port)
+  reply.bulk(node.id)
+  reply.map(0)
+}
+
+function servingReplicas(cluster: ClusterState, master: ClusterNode): ClusterNode[] {
+  return cluster
+    .replicasOf(master)
+    .filter((replica) => !replica.fail && (replica === cluster.myself || replica.linkConnected))
+}
+
+function clusterSlots({cluster, reply}: ClusterContext): void {
+  const entries = shards(cluster).flatMap(({master, ranges}) => ranges.map((range) => ({master, range})))
+  reply.array(entries.length)
+  for (const {master, range} of entries) {
+    const replicas = servingReplicas(cluster, master)
+    reply.array(3 + replicas.length)
+    reply.integer(range[0])
+    reply.integer(range[1])
+    writeSlotNode(reply, master)
+    for (const replica of replicas) writeSlotNode(reply, replica)
+  }
+}
+
+function writeShardNode(reply: ReplyWriter, node: ClusterNode): void {
+  reply.map(7)
+  reply.bulk('id')
+  reply.bulk(node.id)
+  reply.bulk('port')
+  reply.integer(node.port)
+  reply.bulk('ip')
+  reply.bulk(node.ip)
+  reply.bulk('endpoint')
+  reply.bulk(node.ip)
+  reply.bulk('role')
+  reply.bulk(node.role === 'master' ? 'master' : 'replica')
+  reply.bulk('replication-offset')
+  reply.integer(node.replicationOffset)
+  reply.bulk('health')
+  reply.bulk(node.fail ? 'fail' : 'online')
+}
+
+function clusterShards({cluster, reply}: ClusterContext): void {
+  const list = shards(cluster)
+  reply.array(list.length)
+  for (const {master, ranges} of list) {
+    reply.map(2)
+    reply.bulk('slots')
+    reply.array(ranges.length * 2)
+    for (const [start, end] of ranges) {
+      reply.integer(start)
+      reply.integer(end)
+    }
+
+    const nodes = [master, ...cluster.replicasOf(master)]
+    reply.bulk('nodes')
+    reply.array(nodes.length)
+    for (const node of nodes) writeShardNode(reply, node)
+  }
+}
+
+function meet({cluster, node, reply}: ClusterContext, args: Buffer[]): void {
+  const ip = text(args[2])
+  const port = parseInteger(arg(args, 3))
+  if (port === undefined) throw new CommandError(`ERR Invalid TCP base port specified: ${text(args[3])}`)
+  const cport = args.length === 5 ? parseInteger(arg(args, 4)) : port + BUS_PORT_OFFSET
+  if (cport === undefined) throw new CommandError(`ERR Invalid TCP bus port specified: ${text(args[4])}`)
+  if (!isIP(ip) || port <= 0 || port > 65_535 || cport <= 0 || cport > 65_535)
+    throw new CommandError(`ERR Invalid node address specified: ${ip}:${text(args[3])}`)
+  if (!(ip === cluster.myself.ip && port === cluster.myself.port)) node.bus?.meet(ip, port, cport)
+  reply.ok()
+}
+
+function replicate({cluster, keyspace, reply}: ClusterContext, args: Buffer[]): void {
+  const master = knownNode(cluster, args[2])
+  if (master === cluster.myself) throw new CommandError("ERR Can't replicate myself")
+  if (master.role === 'slave') throw new CommandError('ERR I can only replicate a master, not a replica.')
+  if (cluster.myself.role === 'master' && (cluster.slotsOf(cluster.myself).length > 0 || keyspace.size > 0))
+    throw new CommandError('ERR To set a master the node must be empty and without assigned slots.')
+  cluster.setMaster(master)
+  reply.ok()
+}
+
+function forget({cluster, node, reply}: ClusterContext, args: Buffer[]): void {
+  const victim = knownNode(cluster, args[2])
+  if (victim === cluster.myself) throw new CommandError("ERR I tried hard but I can't forget myself...")
+  if (cluster.myself.role === 'slave' && cluster.myself.masterId === victim.id)
+    throw new CommandError("ERR Can't forget my master!")
+  node.bus?.forgetLink(victim)
+  cluster.forget(victim)
+  reply.ok()
+}
+
+function reset({cluster, keyspace, node, reply}: ClusterContext, args: Buffer[]): void {
+  const mode = args.length === 3 ? upper(args[2]) : 'SOFT'
+  if (mode !== 'SOFT' && mode !== 'HARD') throw new CommandError(SYNTAX_ERROR)
+  if (cluster.myself.role === 'master' && keyspace.size > 0)
+    throw new CommandError("ERR CLUSTER RESET can't be called with master nodes containing keys")
+  if (cluster.myself.role === 'slave') keyspace.flush()
+  for (const peer of cluster.nodes.values()) if (peer !== cluster.myself) node.bus?.forgetLink(peer)
+  cluster.reset(mode === 'HARD')
+  reply.ok()
+}
+
+function setConfigEpoch({cluster, reply}: ClusterContext, args: Buffer[]): void {
+  const epoch = integerArg(args[2])
+  if (epoch < 0) throw new CommandError(`ERR Invalid config epoch specified: ${epoch}`)
+  if (cluster.nodes.size > 1)
+    throw new CommandError('ERR The user can assign a config epoch only when the node does not know any other node.')
+  if (cluster.myself.configEpoch !== 0) throw new CommandError('ERR Node config epoch is already non-zero')
+  cluster.myself.configEpoch = epoch
+  cluster.observeEpoch(epoch)
+  cluster.changed()
+  reply.ok()
+}
+
+function replicas({cluster, reply}: ClusterContext, args: Buffer[]): void {
+  const master = knownNode(cluster, args[2])
+  if (master.role === 'slave') throw new CommandError('ERR The specified node is not a master')
+  const lines = cluster.replicasOf(master).map((replica) => nodeLine(cluster, replica))
+  reply.bulkArray(lines)
+}
+
+function getKeysInSlot({keyspace, reply}: ClusterContext, args: Buffer[]): void {
+  const slot = integerArg(args[2])
+  const count = integerArg(args[3])
+  if (slot < 0 || slot >= SLOT_COUNT || count < 0) throw new CommandError('ERR Invalid slot or number of keys')
+  reply.bulkArray(keyspace.keysInSlot(slot, count).map((key) => keyBuffer(key)))
+}
+
+function countKeysInSlot({keyspace, reply}: ClusterContext, args: Buffer[]): void {
+  const slot = integerArg(args[2])
+  if (slot < 0 || slot >= SLOT_COUNT) throw new CommandError('ERR Invalid slot')
+  reply.integer(keyspace.countKeysInSlot(slot))
+}
+
+const SUBCOMMANDS: Record<string, Subcommand> = {
+  addslots: {
+    arity: -3,
+    run: (context, args) =>
+      updateSlots(
+        context,
+        args.slice(2).map((slot) => slotArg(slot)),
+        false,
+      ),
+  },
+  addslotsrange: {arity: -4, run: (context, args) => updateSlots(context, slotRanges(args), false)},
+  bumpepoch: {
+    arity: 2,
+    run: ({cluster, reply}) => {
+      const bumped = cluster.bumpConfigEpoch()
+      reply.status(`${bumped ? 'BUMPED' : 'STILL'} ${cluster.myself.configEpoch}`)
+    },
+  },
+  'count-failure-reports': {
+    arity: 3,
+    run: ({cluster, reply}, args) => reply.integer(knownNode(cluster, args[2]) ? 0 : 0),
+  },
+  countkeysinslot: {arity: 3, run: countKeysInSlot},
+  delslots: {
+    arity: -3,
+    run: (context, args) =>
+      updateSlots(
+        context,
+        args.slice(2).map((slot) => slotArg(slot)),
+        true,
+      ),
+  },
+  delslotsrange: {arity: -4, run: (context, args) => updateSlots(context, slotRanges(args), true)},
+  flushslots: {
+    arity: 2,
+    run: ({cluster, keyspace, reply}) => {
+      if (keyspace.size > 0) throw new CommandError('ERR DB must be empty to perform CLUSTER FLUSHSLOTS.')
+      for (const slot of cluster.slotsOf(cluster.myself)) cluster.assignSlot(slot, undefined)
+      cluster.changed()
+      reply.ok()
+    },
+  },
+  forget: {arity: 3, run: forget},
+  getkeysinslot: {arity: 4, run: getKeysInSlot},
+  info: {arity: 2, run: clusterInfo},
+  keyslot: {arity: 3, run: ({reply}, args) => reply.integer(keyHashSlot(arg(args, 2)))},
+  meet: {arity: -4, run: meet},
+  myid: {arity: 2, run: ({cluster, reply}) => reply.bulk(cluster.myself.id)},
+  nodes: {arity: 2, run: ({cluster, reply}) => reply.verbatim(nodesDescription(cluster))},
+  replicas: {arity: 3, run: replicas},
+  replicate: {arity: 3, run: replicate},
+  reset: {arity: -2, run: reset},
+  saveconfig: {
+    arity: 2,
+    run: ({node, reply}) => {
+      node.saveConfig()
+      reply.ok()
+    },
+  },
+  'set-config-epoch': {arity: 3, run: setConfigEpoch},
+  setslot: {arity: -4, run: setslot},
+  shards: {arity: 2, run: clusterShards},
+  slaves: {arity: 3, run: replicas},
+  slots: {arity: 2, run: clusterSlots},
+}
+
+function cluster(context: CommandContext, args: Buffer[]): void {
+  const {cluster} = context.node
+  if (!cluster) throw new CommandError('ERR This instance has cluster support disabled')
+  const name = text(args[1]).toLowerCase()
+  const subcommand = SUBCOMMANDS[name]
+  if (!subcommand) throw new CommandError(`ERR unknown subcommand '${text(args[1]).slice(0, 128)}'. Try CLUSTER HELP.`)
+  const {arity} = subcommand
+  if ((arity > 0 && args.length !== arity) || (arity < 0 && args.length < -arity))
+    throw new CommandError(`ERR wrong number of arguments for 'cluster|${name}' command`)
+  subcommand.run({...context, cluster}, args)
+}
+
+/** READONLY/READWRITE/ASKING only make sense on a cluster node. */
+function clusterFlag(apply: (context: CommandContext) => void) {
+  return (context: CommandContext): void => {
+    if (!context.node.cluster) throw new CommandError('ERR This instance has cluster support disabled')
+    apply(context)
+    context.reply.ok()
+  }
+}
+
+export const clusterCommands: CommandTable = {
+  asking: {arity: 1, run: clusterFlag(({client}) => (client.asking = true))},
+  cluster: {arity: -2, run: cluster},
+  readonly: {arity: 1, run: clusterFlag(({client}) => (client.readonly = true))},
+  readwrite: {arity: 1, run: clusterFlag(({client}) => (client.readonly = false))},
+}

@@ -1,0 +1,101 @@
+/**
+ * What every command module shares: the command table entry, the context a command runs in, the error
+ * texts Redis replies with, and argument parsing that fails with those texts.
+ */
+import type {Keyspace} from '../keyspace.js'
+import type {NodeRuntime} from '../runtime.js'
+import type {ClientState} from '../client.js'
+import {parseInteger, type ReplyWriter} from '../resp.js'
+import type {Value, ValueType} from '../types.js'
+
+/** An error reply; the message starts with the error code (ERR, WRONGTYPE...). */
+export class CommandError extends Error {}
+
+export const WRONG_TYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value'
+export const NOT_INTEGER = 'ERR value is not an integer or out of range'
+export const NOT_FLOAT = 'ERR value is not a valid float'
+export const SYNTAX_ERROR = 'ERR syntax error'
+export const OVERFLOW = 'ERR increment or decrement would overflow'
+
+export type CommandContext = {
+  node: NodeRuntime
+  keyspace: Keyspace
+  client: ClientState
+  reply: ReplyWriter
+}
+
+/** Where the keys are in the arguments: from `first` to `last` (negative counts from the end) every `step`. */
+export type KeySpec = {first: number; last: number; step: number}
+
+export type CommandSpec = {
+  /** Redis' arity: exact argument count including the name, or -N for at least N. */
+  arity: number
+  /** Changes data: refused on replicas without a master's say, redirected even after READONLY. */
+  write?: boolean
+  /** Allowed before AUTH. */
+  noAuth?: boolean
+  /** Served by an importing node without a prior ASKING (RESTORE-ASKING). */
+  asking?: boolean
+  /** Runs immediately even inside MULTI (EXEC, DISCARD, MULTI, WATCH). */
+  transactionControl?: boolean
+  keys?: KeySpec | ((args: Buffer[]) => Buffer[])
+  run(context: CommandContext, args: Buffer[]): void | Promise<void>
+}
+
+export type CommandTable = Record<string, CommandSpec>
+
+export const SINGLE_KEY: KeySpec = {first: 1, last: 1, step: 1}
+export const ALL_KEYS: KeySpec = {first: 1, last: -1, step: 1}
+
+export function text(arg: Buffer | undefined): string {
+  return arg ? arg.toString('latin1') : ''
+}
+
+export function upper(arg: Buffer | undefined): string {
+  return text(arg).toUpperCase()
+}
+
+/** The argument at `index`; the arity check has made sure it exists. */
+export function arg(args: Buffer[], index: number): Buffer {
+  const value = args[index]
+  if (!value) throw new CommandError(SYNTAX_ERROR)
+  return value
+}
+
+export function integerArg(value: Buffer | undefined, error = NOT_INTEGER): number {
+  const parsed = value ? parseInteger(value) : undefined
+  if (parsed === undefined) throw new CommandError(error)
+  return parsed
+}
+
+export function floatArg(value: Buffer | undefined, error = NOT_FLOAT): number {
+  const parsed = parseFloatText(text(value))
+  if (parsed === undefined) throw new CommandError(error)
+  return parsed
+}
+
+/** strtod as Redis accepts it for scores: inf/-inf/+inf, no spaces, no NaN. */
+export function parseFloatText(value: string): number | undefined {
+  const lower = value.toLowerCase()
+  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return Infinity
+  if (lower === '-inf' || lower === '-infinity') return -Infinity
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value)) return undefined
+  return Number(value)
+}
+
+/** The key's value if it has `type`; WRONGTYPE if it holds another type; undefined if missing. */
+export function typed<T extends ValueType>(
+  keyspace: Keyspace,
+  key: string,
+  type: T,
+): Extract<Value, {type: T}> | undefined {
+  const value = keyspace.get(key)
+  if (value === undefined) return undefined
+  if (value.type !== type) throw new CommandError(WRONG_TYPE)
+  return value as Extract<Value, {type: T}>
+}
+
+/** The command name as Redis prints it in arity errors. */
+export function wrongArity(name: string): CommandError {
+  return new CommandError(`ERR wrong number of arguments for '${name}' command`)
+}

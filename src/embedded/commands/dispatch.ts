@@ -1,0 +1,166 @@
+/**
+ * Runs one request for a client, in Redis' processCommand order: look the command up, check arity and
+ * AUTH, queue it inside MULTI, redirect it in cluster mode, then run it. MULTI/EXEC/DISCARD live here
+ * because EXEC runs queued commands through the same path.
+ */
+import type {ClientState} from '../client.js'
+import {type RoutedCommand, routeCommands} from '../cluster/routing.js'
+import type {NodeRuntime} from '../runtime.js'
+import {clusterCommands} from './cluster.js'
+import {collectionCommands} from './collections.js'
+import {CommandError, type CommandContext, type CommandSpec, type CommandTable, text} from './command.js'
+import {keyCommands} from './keys.js'
+import {migrateCommands} from './migrate.js'
+import {serverCommands} from './server.js'
+import {stringCommands} from './strings.js'
+import {zsetCommands} from './zsets.js'
+
+const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.'
+
+const transactionCommands: CommandTable = {
+  discard: {
+    arity: 1,
+    run: ({client, reply}) => {
+      if (client.transaction === undefined) throw new CommandError('ERR DISCARD without MULTI')
+      endTransaction(client)
+      reply.ok()
+    },
+    transactionControl: true,
+  },
+  exec: {arity: 1, run: exec, transactionControl: true},
+  multi: {
+    arity: 1,
+    run: ({client, reply}) => {
+      if (client.transaction !== undefined) throw new CommandError('ERR MULTI calls can not be nested')
+      client.transaction = []
+      client.transactionFailed = false
+      reply.ok()
+    },
+    transactionControl: true,
+  },
+}
+
+export const COMMANDS: CommandTable = {
+  ...stringCommands,
+  ...keyCommands,
+  ...collectionCommands,
+  ...zsetCommands,
+  ...clusterCommands,
+  ...migrateCommands,
+  ...transactionCommands,
+  ...serverCommands(() => COMMANDS),
+}
+
+function endTransaction(client: ClientState): void {
+  client.transaction = undefined
+  client.transactionFailed = false
+}
+
+/** The keys of a command per its key spec. */
+export function commandKeys(spec: CommandSpec, args: Buffer[]): Buffer[] {
+  const {keys} = spec
+  if (!keys) return []
+  if (typeof keys === 'function') return keys(args)
+  const last = keys.last < 0 ? args.length + keys.last : keys.last
+  const found: Buffer[] = []
+  for (let i = keys.first; i <= last; i += keys.step) {
+    const key = args[i]
+    if (key) found.push(key)
+  }
+
+  return found
+}
+
+function routed(spec: CommandSpec, args: Buffer[]): RoutedCommand {
+  return {
+    asking: spec.asking === true,
+    isMigrate: spec === COMMANDS.migrate,
+    keys: commandKeys(spec, args),
+    write: spec.write === true,
+  }
+}
+
+function unknownCommand(args: Buffer[]): string {
+  let list = ''
+  for (let i = 1; i < args.length && list.length < 128; i++) list += `'${text(args[i]).slice(0, 128 - list.length)}' `
+  return `ERR unknown command '${text(args[0]).slice(0, 128)}', with args beginning with: ${list}`
+}
+
+/** Checks that do not depend on the command's own logic; returns the error to reply with, if any. */
+function precheck(client: ClientState, spec: CommandSpec | undefined, args: Buffer[]): string | undefined {
+  if (!spec) return unknownCommand(args)
+  if ((spec.arity > 0 && args.length !== spec.arity) || args.length < -spec.arity)
+    return `ERR wrong number of arguments for '${text(args[0]).toLowerCase()}' command`
+  if (!client.authenticated && !spec.noAuth) return 'NOAUTH Authentication required.'
+  return undefined
+}
+
+/** Runs a request; returns a promise only for commands that wait (MIGRATE, WAIT). */
+export function execute(node: NodeRuntime, client: ClientState, args: Buffer[]): void | Promise<void> {
+  node.stats.commands++
+  const spec = COMMANDS[text(args[0]).toLowerCase()]
+  const refusal = precheck(client, spec, args)
+  if (refusal || !spec) return refuse(node, client, refusal ?? 'ERR')
+  const inTransaction = client.transaction !== undefined && !spec.transactionControl
+  if (node.cluster && spec.keys) {
+    const redirect = routeCommands(node.cluster, node.keyspace, client, [routed(spec, args)])
+    if (redirect) return refuse(node, client, redirect)
+  }
+
+  if (inTransaction) {
+    client.transaction?.push(args.map((value) => Buffer.from(value)))
+    client.reply.status('QUEUED')
+    return
+  }
+
+  const result = run(node, client, spec, args)
+  if (spec !== COMMANDS.asking && client.transaction === undefined) client.asking = false
+  return result
+}
+
+function refuse(node: NodeRuntime, client: ClientState, message: string): void {
+  node.stats.rejectedCalls++
+  if (client.transaction !== undefined) client.transactionFailed = true
+  client.reply.error(message)
+}
+
+function run(node: NodeRuntime, client: ClientState, spec: CommandSpec, args: Buffer[]): void | Promise<void> {
+  const context: CommandContext = {client, keyspace: node.keyspace, node, reply: client.reply}
+  try {
+    const result = spec.run(context, args)
+    if (result) return result.catch((error: unknown) => replyError(client, error))
+  } catch (error) {
+    replyError(client, error)
+  }
+}
+
+function replyError(client: ClientState, error: unknown): void {
+  if (error instanceof CommandError) client.reply.error(error.message)
+  else throw error
+}
+
+/** EXEC: aborts if a queued command was refused or the keys moved meanwhile, else runs them all. */
+async function exec(context: CommandContext): Promise<void> {
+  const {client, node, reply} = context
+  const queued = client.transaction
+  if (queued === undefined) throw new CommandError('ERR EXEC without MULTI')
+  const failed = client.transactionFailed
+  endTransaction(client)
+  if (failed) throw new CommandError(EXECABORT)
+  if (node.cluster) {
+    const commands = queued.flatMap((args) => {
+      const spec = COMMANDS[text(args[0]).toLowerCase()]
+      return spec ? [routed(spec, args)] : []
+    })
+    const redirect = routeCommands(node.cluster, node.keyspace, client, commands)
+    if (redirect) throw new CommandError(redirect)
+  }
+
+  reply.array(queued.length)
+  for (const args of queued) {
+    const spec = COMMANDS[text(args[0]).toLowerCase()]
+    if (spec) await run(node, client, spec, args)
+  }
+
+  client.asking = false
+}

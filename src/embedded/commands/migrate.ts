@@ -1,0 +1,223 @@
+/** Moving keys between nodes: DUMP, RESTORE, RESTORE-ASKING, MIGRATE, and DEBUG DIGEST-VALUE for BUSYKEY checks. */
+import {decodeDump, DumpPayloadError, encodeDump} from '../rdb/index.js'
+import {encodeCommand, MigrateIoError} from '../migrate-client.js'
+import {EMPTY_DIGEST, fromPortable, toPortable, valueDigest} from '../portable.js'
+import {keyString} from '../types.js'
+import {
+  arg,
+  CommandError,
+  type CommandContext,
+  type CommandTable,
+  integerArg,
+  SINGLE_KEY,
+  SYNTAX_ERROR,
+  text,
+  upper,
+} from './command.js'
+
+function dump({keyspace, reply}: CommandContext, args: Buffer[]): void {
+  const value = keyspace.get(keyString(arg(args, 1)))
+  if (value) reply.bulk(encodeDump(toPortable(value)))
+  else reply.nullBulk()
+}
+
+function parseRestoreOptions(args: Buffer[]): {replace: boolean; absoluteTtl: boolean} {
+  const options = {absoluteTtl: false, replace: false}
+  let idle = false
+  let frequency = false
+  for (let i = 4; i < args.length; i++) {
+    const option = upper(args[i])
+    const hasValue = i + 1 < args.length
+    if (option === 'REPLACE') options.replace = true
+    else if (option === 'ABSTTL') options.absoluteTtl = true
+    else if (option === 'IDLETIME' && hasValue && !frequency) {
+      if (integerArg(args[++i]) < 0) throw new CommandError('ERR Invalid IDLETIME value, must be >= 0')
+      idle = true
+    } else if (option === 'FREQ' && hasValue && !idle) {
+      const value = integerArg(args[++i])
+      if (value < 0 || value > 255) throw new CommandError('ERR Invalid FREQ value, must be >= 0 and <= 255')
+      frequency = true
+    } else throw new CommandError(SYNTAX_ERROR)
+  }
+
+  return options
+}
+
+/** RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME s] [FREQ f], checks in Redis' order. */
+function restore({keyspace, reply}: CommandContext, args: Buffer[]): void {
+  const options = parseRestoreOptions(args)
+  const key = keyString(arg(args, 1))
+  if (!options.replace && keyspace.has(key)) throw new CommandError('BUSYKEY Target key name already exists.')
+  let ttl = integerArg(args[2])
+  if (ttl < 0) throw new CommandError('ERR Invalid TTL value, must be >= 0')
+  let value
+  try {
+    value = fromPortable(decodeDump(arg(args, 3)))
+  } catch (error) {
+    if (error instanceof DumpPayloadError) throw new CommandError(`ERR ${error.message}`)
+    throw error
+  }
+
+  if (options.replace) keyspace.delete(key)
+  if (ttl && !options.absoluteTtl) ttl += Date.now()
+  if (ttl && ttl <= Date.now()) return reply.ok()
+  keyspace.set(key, value)
+  if (ttl) keyspace.setExpireAt(key, ttl)
+  reply.ok()
+}
+
+type MigrateRequest = {
+  host: string
+  port: number
+  db: number
+  timeoutMs: number
+  copy: boolean
+  replace: boolean
+  auth: string[] | undefined
+  keys: Buffer[]
+}
+
+function parseMigrate(args: Buffer[]): MigrateRequest {
+  const request: MigrateRequest = {
+    auth: undefined,
+    copy: false,
+    db: 0,
+    host: text(args[1]),
+    keys: [arg(args, 3)],
+    port: 0,
+    replace: false,
+    timeoutMs: 0,
+  }
+  for (let i = 6; i < args.length; i++) {
+    const option = upper(args[i])
+    const more = args.length - 1 - i
+    if (option === 'COPY') request.copy = true
+    else if (option === 'REPLACE') request.replace = true
+    else if (option === 'AUTH') {
+      if (more < 1) throw new CommandError(SYNTAX_ERROR)
+      request.auth = [text(args[++i])]
+    } else if (option === 'AUTH2') {
+      if (more < 2) throw new CommandError(SYNTAX_ERROR)
+      request.auth = [text(args[i + 1]), text(args[i + 2])]
+      i += 2
+    } else if (option === 'KEYS') {
+      if (arg(args, 3).length > 0)
+        throw new CommandError('ERR When using MIGRATE KEYS option, the key argument must be set to the empty string')
+      request.keys = args.slice(i + 1)
+      break
+    } else throw new CommandError(SYNTAX_ERROR)
+  }
+
+  const timeout = integerArg(args[5])
+  request.db = integerArg(args[4])
+  request.timeoutMs = timeout <= 0 ? 1000 : timeout
+  request.port = integerArg(args[2])
+  return request
+}
+
+/** The keys MIGRATE names, for routing: the key argument, or everything after KEYS. */
+export function migrateKeys(args: Buffer[]): Buffer[] {
+  const keysAt = args.findIndex((value, index) => index >= 6 && upper(value) === 'KEYS')
+  if (keysAt !== -1) return args.slice(keysAt + 1)
+  const key = args[3]
+  return key && key.length > 0 ? [key] : []
+}
+
+async function migrate({keyspace, node, reply}: CommandContext, args: Buffer[]): Promise<void> {
+  const request = parseMigrate(args)
+  const present = request.keys.filter((key) => keyspace.has(keyString(key)))
+  if (present.length === 0) return reply.status('NOKEY')
+  const cache = node.migrateConnections
+  for (let attempt = 0; ; attempt++) {
+    let connection
+    try {
+      connection = await cache.get(request.host, request.port, request.timeoutMs)
+    } catch (error) {
+      if (error instanceof MigrateIoError) throw new CommandError(error.message)
+      throw error
+    }
+
+    const commands: Buffer[] = []
+    if (request.auth) commands.push(encodeCommand(['AUTH', ...request.auth]))
+    const select = connection.lastDb !== request.db
+    if (select) commands.push(encodeCommand(['SELECT', String(request.db)]))
+    const sent: Buffer[] = []
+    for (const key of present) {
+      const name = keyString(key)
+      const value = keyspace.get(name)
+      if (!value) continue
+      const expireAt = keyspace.expireAt(name)
+      const ttl = expireAt === undefined ? 0 : Math.max(1, expireAt - Date.now())
+      const restoreArgs = [node.cluster ? 'RESTORE-ASKING' : 'RESTORE', key, String(ttl), encodeDump(toPortable(value))]
+      if (request.replace) restoreArgs.push('REPLACE')
+      commands.push(encodeCommand(restoreArgs))
+      sent.push(key)
+    }
+
+    let lines: string[]
+    try {
+      lines = await connection.exchange(Buffer.concat(commands), commands.length, request.timeoutMs)
+    } catch (error) {
+      cache.drop(request.host, request.port)
+      if (!(error instanceof MigrateIoError)) throw error
+      // One retry on a stale cached socket, unless the target is just slow.
+      if (attempt === 0 && !error.message.includes('timeout reading')) continue
+      throw new CommandError(error.message)
+    }
+
+    finishMigrate({keyspace, node, reply} as CommandContext, request, sent, lines, select)
+    if (select) connection.lastDb = request.db
+    return
+  }
+}
+
+/** Reads the target's replies: keys it accepted are deleted here (unless COPY); the first error is reported. */
+function finishMigrate(
+  {keyspace, reply}: CommandContext,
+  request: MigrateRequest,
+  sent: Buffer[],
+  lines: string[],
+  selected: boolean,
+): void {
+  let index = 0
+  let error: string | undefined
+  const preamble = (request.auth ? 1 : 0) + (selected ? 1 : 0)
+  for (; index < preamble; index++) {
+    const line = lines[index] ?? ''
+    if (line.startsWith('-')) error ??= line.slice(1)
+  }
+
+  for (const key of sent) {
+    const line = lines[index++] ?? ''
+    if (line.startsWith('-')) error ??= line.slice(1)
+    else if (!request.copy) keyspace.delete(keyString(key))
+  }
+
+  if (error) throw new CommandError(`ERR Target instance replied with error: ${error}`)
+  reply.ok()
+}
+
+function debug({keyspace, reply}: CommandContext, args: Buffer[]): void {
+  const sub = upper(args[1])
+  if (sub === 'DIGEST-VALUE') {
+    reply.array(args.length - 2)
+    for (const key of args.slice(2)) {
+      const name = keyString(key)
+      const value = keyspace.get(name)
+      reply.status(value ? valueDigest(value, keyspace.expireAt(name) !== undefined) : EMPTY_DIGEST)
+    }
+
+    return
+  }
+
+  if (sub === 'SLEEP' && args.length === 3) return reply.ok()
+  throw new CommandError(`ERR unknown subcommand '${text(args[1])}'. Try DEBUG HELP.`)
+}
+
+export const migrateCommands: CommandTable = {
+  debug: {arity: -2, run: debug},
+  dump: {arity: 2, keys: SINGLE_KEY, run: dump},
+  migrate: {arity: -6, keys: migrateKeys, run: migrate, write: true},
+  restore: {arity: -4, keys: SINGLE_KEY, run: restore, write: true},
+  'restore-asking': {arity: -4, asking: true, keys: SINGLE_KEY, run: restore, write: true},
+}

@@ -1,0 +1,161 @@
+/** String commands: GET, SET, MGET, MSET, INCR family, APPEND, STRLEN. */
+import {parseInteger} from '../resp.js'
+import {keyString, type StringValue} from '../types.js'
+import {
+  ALL_KEYS,
+  arg,
+  CommandError,
+  type CommandContext,
+  type CommandTable,
+  integerArg,
+  NOT_INTEGER,
+  OVERFLOW,
+  SINGLE_KEY,
+  SYNTAX_ERROR,
+  typed,
+  upper,
+  wrongArity,
+} from './command.js'
+
+const INT64_MAX = 2n ** 63n - 1n
+const INT64_MIN = -(2n ** 63n)
+
+function get({keyspace, reply}: CommandContext, args: Buffer[]): void {
+  const value = typed(keyspace, keyString(arg(args, 1)), 'string')
+  if (value) reply.bulk(value.value)
+  else reply.nullBulk()
+}
+
+type SetOptions = {condition?: 'NX' | 'XX'; expireAt?: number; keepTtl: boolean; get: boolean}
+
+function parseSetOptions(args: Buffer[]): SetOptions {
+  const options: SetOptions = {get: false, keepTtl: false}
+  let expiry: string | undefined
+  for (let i = 3; i < args.length; i++) {
+    const option = upper(args[i])
+    if ((option === 'NX' || option === 'XX') && !options.condition) options.condition = option
+    else if (option === 'GET' && !options.get) options.get = true
+    else if (option === 'KEEPTTL' && !expiry && !options.keepTtl) options.keepTtl = true
+    else if (['EX', 'PX', 'EXAT', 'PXAT'].includes(option) && !expiry && !options.keepTtl && i + 1 < args.length) {
+      expiry = option
+      const amount = integerArg(args[++i])
+      options.expireAt = expireTime(option, amount, 'set')
+    } else throw new CommandError(SYNTAX_ERROR)
+  }
+
+  return options
+}
+
+/** The absolute unix-ms time for an EX/PX/EXAT/PXAT amount, with Redis' range check. */
+function expireTime(unit: string, amount: number, command: string): number {
+  const seconds = unit === 'EX' || unit === 'EXAT'
+  if (amount <= 0 || (seconds && amount > Number.MAX_SAFE_INTEGER / 1000))
+    throw new CommandError(`ERR invalid expire time in '${command}' command`)
+  const ms = seconds ? amount * 1000 : amount
+  return unit.endsWith('AT') ? ms : Date.now() + ms
+}
+
+function set({keyspace, reply}: CommandContext, args: Buffer[]): void {
+  const key = keyString(arg(args, 1))
+  const options = args.length > 3 ? parseSetOptions(args) : {get: false, keepTtl: false}
+  const old = options.get ? typed(keyspace, key, 'string') : undefined
+  const replyOldValue = (value: StringValue | undefined) => (value ? reply.bulk(value.value) : reply.nullBulk())
+  const exists = options.condition ? keyspace.has(key) : false
+  if ((options.condition === 'NX' && exists) || (options.condition === 'XX' && !exists)) {
+    replyOldValue(options.get ? old : undefined)
+    return
+  }
+
+  keyspace.set(key, {type: 'string', value: Buffer.from(arg(args, 2))}, options.keepTtl)
+  if ('expireAt' in options && options.expireAt !== undefined) keyspace.setExpireAt(key, options.expireAt)
+  if (options.get) replyOldValue(old)
+  else reply.ok()
+}
+
+function mget({keyspace, reply}: CommandContext, args: Buffer[]): void {
+  reply.array(args.length - 1)
+  for (let i = 1; i < args.length; i++) {
+    const value = keyspace.get(keyString(arg(args, i)))
+    if (value?.type === 'string') reply.bulk(value.value)
+    else reply.nullBulk()
+  }
+}
+
+function mset({keyspace, reply}: CommandContext, args: Buffer[]): void {
+  if (args.length % 2 === 0) throw wrongArity('mset')
+  for (let i = 1; i < args.length; i += 2) {
+    keyspace.set(keyString(arg(args, i)), {type: 'string', value: Buffer.from(arg(args, i + 1))})
+  }
+
+  reply.ok()
+}
+
+/** Adds `delta` to the integer in `key`, in int64 arithmetic, keeping its TTL. */
+function incrementBy({keyspace, reply}: CommandContext, key: string, delta: number): void {
+  const current = typed(keyspace, key, 'string')
+  let result: number | bigint
+  if (!current) result = delta
+  else {
+    const parsed = parseInteger(current.value)
+    result =
+      parsed !== undefined && Number.isSafeInteger(parsed + delta) ? parsed + delta : bigIncrement(current.value, delta)
+  }
+
+  keyspace.set(key, {type: 'string', value: Buffer.from(String(result))}, true)
+  reply.integer(result)
+}
+
+function bigIncrement(value: Buffer, delta: number): bigint {
+  const text = value.toString('latin1')
+  if (!/^-?[1-9]\d{0,19}$|^0$/.test(text)) throw new CommandError(NOT_INTEGER)
+  const current = BigInt(text)
+  if (current > INT64_MAX || current < INT64_MIN) throw new CommandError(NOT_INTEGER)
+  const result = current + BigInt(delta)
+  if (result > INT64_MAX || result < INT64_MIN) throw new CommandError(OVERFLOW)
+  return result
+}
+
+function append({keyspace, reply}: CommandContext, args: Buffer[]): void {
+  const key = keyString(arg(args, 1))
+  const current = typed(keyspace, key, 'string')
+  const value = current ? Buffer.concat([current.value, arg(args, 2)]) : Buffer.from(arg(args, 2))
+  keyspace.set(key, {type: 'string', value}, true)
+  reply.integer(value.length)
+}
+
+function strlen({keyspace, reply}: CommandContext, args: Buffer[]): void {
+  reply.integer(typed(keyspace, keyString(arg(args, 1)), 'string')?.value.length ?? 0)
+}
+
+export const stringCommands: CommandTable = {
+  append: {arity: 3, keys: SINGLE_KEY, run: append, write: true},
+  decr: {
+    arity: 2,
+    keys: SINGLE_KEY,
+    run: (context, args) => incrementBy(context, keyString(arg(args, 1)), -1),
+    write: true,
+  },
+  decrby: {
+    arity: 3,
+    keys: SINGLE_KEY,
+    run: (context, args) => incrementBy(context, keyString(arg(args, 1)), -integerArg(args[2])),
+    write: true,
+  },
+  get: {arity: 2, keys: SINGLE_KEY, run: get},
+  incr: {
+    arity: 2,
+    keys: SINGLE_KEY,
+    run: (context, args) => incrementBy(context, keyString(arg(args, 1)), 1),
+    write: true,
+  },
+  incrby: {
+    arity: 3,
+    keys: SINGLE_KEY,
+    run: (context, args) => incrementBy(context, keyString(arg(args, 1)), integerArg(args[2])),
+    write: true,
+  },
+  mget: {arity: -2, keys: ALL_KEYS, run: mget},
+  mset: {arity: -3, keys: {first: 1, last: -1, step: 2}, run: mset, write: true},
+  set: {arity: -3, keys: SINGLE_KEY, run: set, write: true},
+  strlen: {arity: 2, keys: SINGLE_KEY, run: strlen},
+}

@@ -1,0 +1,166 @@
+/** Sorted set commands: ZADD, ZINCRBY, ZRANGE, ZSCORE, ZREM, ZCARD. */
+import type {ReplyWriter} from '../resp.js'
+import {keyBuffer, keyString, newValue, type ZSetValue} from '../types.js'
+import {
+  arg,
+  CommandError,
+  type CommandContext,
+  type CommandTable,
+  floatArg,
+  integerArg,
+  SINGLE_KEY,
+  SYNTAX_ERROR,
+  typed,
+  upper,
+} from './command.js'
+import {rangeIndexes} from './collections.js'
+import type {Keyspace} from '../keyspace.js'
+
+const NAN_SCORE = 'ERR resulting score is not a number (NaN)'
+
+type ZaddOptions = {nx: boolean; xx: boolean; gt: boolean; lt: boolean; ch: boolean; incr: boolean; firstPair: number}
+
+function parseZaddOptions(args: Buffer[]): ZaddOptions {
+  const options: ZaddOptions = {ch: false, firstPair: 2, gt: false, incr: false, lt: false, nx: false, xx: false}
+  for (; options.firstPair < args.length; options.firstPair++) {
+    const flag = upper(args[options.firstPair]).toLowerCase()
+    if (flag !== 'nx' && flag !== 'xx' && flag !== 'gt' && flag !== 'lt' && flag !== 'ch' && flag !== 'incr') break
+    options[flag] = true
+  }
+
+  const pairs = args.length - options.firstPair
+  if (pairs === 0 || pairs % 2 === 1) throw new CommandError(SYNTAX_ERROR)
+  if (options.nx && options.xx) throw new CommandError('ERR XX and NX options at the same time are not compatible')
+  if ((options.gt && options.nx) || (options.lt && options.nx) || (options.gt && options.lt))
+    throw new CommandError('ERR GT, LT, and/or NX options at the same time are not compatible')
+  if (options.incr && pairs > 2) throw new CommandError('ERR INCR option supports a single increment-element pair')
+  return options
+}
+
+function zsetFor(keyspace: Keyspace, key: string): ZSetValue {
+  let zset = typed(keyspace, key, 'zset')
+  if (!zset) {
+    zset = newValue('zset')
+    keyspace.set(key, zset)
+  }
+
+  return zset
+}
+
+function zadd({keyspace, reply}: CommandContext, args: Buffer[]): void {
+  const options = parseZaddOptions(args)
+  const key = keyString(arg(args, 1))
+  const scores: number[] = []
+  for (let i = options.firstPair; i < args.length; i += 2) scores.push(floatArg(args[i]))
+  const existing = typed(keyspace, key, 'zset')
+  if (!existing && options.xx) return options.incr ? reply.nullBulk() : reply.integer(0)
+  const zset = existing ?? zsetFor(keyspace, key)
+  let added = 0
+  let changed = 0
+  let incremented: number | undefined
+  for (let i = 0; i < scores.length; i++) {
+    const member = keyString(arg(args, options.firstPair + i * 2 + 1))
+    const current = zset.value.score(member)
+    let score = scores[i] ?? 0
+    if ((current === undefined && options.xx) || (current !== undefined && options.nx)) continue
+    if (options.incr) {
+      score += current ?? 0
+      if (Number.isNaN(score)) throw new CommandError(NAN_SCORE)
+    }
+
+    if (current !== undefined && ((options.gt && score <= current) || (options.lt && score >= current))) continue
+    if (current === undefined) added++
+    else if (current !== score) changed++
+    zset.value.set(member, score)
+    incremented = score
+  }
+
+  keyspace.dropIfEmpty(key, zset)
+  if (!options.incr) return reply.integer(options.ch ? added + changed : added)
+  if (incremented === undefined) reply.nullBulk()
+  else reply.double(incremented)
+}
+
+function zincrby({keyspace, reply}: CommandContext, args: Buffer[]): void {
+  const key = keyString(arg(args, 1))
+  const delta = floatArg(args[2])
+  const member = keyString(arg(args, 3))
+  const zset = zsetFor(keyspace, key)
+  const score = (zset.value.score(member) ?? 0) + delta
+  if (Number.isNaN(score)) {
+    keyspace.dropIfEmpty(key, zset)
+    throw new CommandError(NAN_SCORE)
+  }
+
+  zset.value.set(member, score)
+  reply.double(score)
+}
+
+function writeMembers(reply: ReplyWriter, zset: ZSetValue, members: readonly string[], withScores: boolean): void {
+  if (!withScores) return reply.bulkArray(members.map((member) => keyBuffer(member)))
+  if (reply.protocol === 3) {
+    reply.array(members.length)
+    for (const member of members) {
+      reply.array(2)
+      reply.bulk(keyBuffer(member))
+      reply.double(zset.value.score(member) ?? 0)
+    }
+  } else {
+    reply.array(members.length * 2)
+    for (const member of members) {
+      reply.bulk(keyBuffer(member))
+      reply.double(zset.value.score(member) ?? 0)
+    }
+  }
+}
+
+/** ZRANGE by index, with REV and WITHSCORES (BYSCORE/BYLEX are not implemented). */
+function zrange({keyspace, reply}: CommandContext, args: Buffer[]): void {
+  const start = integerArg(args[2])
+  const stop = integerArg(args[3])
+  let withScores = false
+  let reverse = false
+  for (let i = 4; i < args.length; i++) {
+    const option = upper(args[i])
+    if (option === 'WITHSCORES') withScores = true
+    else if (option === 'REV') reverse = true
+    else throw new CommandError(SYNTAX_ERROR)
+  }
+
+  const zset = typed(keyspace, keyString(arg(args, 1)), 'zset')
+  if (!zset) return reply.array(0)
+  const ordered = reverse ? [...zset.value.members()].reverse() : zset.value.members()
+  const range = rangeIndexes(start, stop, ordered.length)
+  writeMembers(reply, zset, range ? ordered.slice(range[0], range[1] + 1) : [], withScores)
+}
+
+function zscore({keyspace, reply}: CommandContext, args: Buffer[]): void {
+  const score = typed(keyspace, keyString(arg(args, 1)), 'zset')?.value.score(keyString(arg(args, 2)))
+  if (score === undefined) reply.nullBulk()
+  else reply.double(score)
+}
+
+function zrem({keyspace, reply}: CommandContext, args: Buffer[]): void {
+  const key = keyString(arg(args, 1))
+  const zset = typed(keyspace, key, 'zset')
+  let removed = 0
+  if (zset) {
+    for (let i = 2; i < args.length; i++) if (zset.value.delete(keyString(arg(args, i)))) removed++
+    keyspace.dropIfEmpty(key, zset)
+  }
+
+  reply.integer(removed)
+}
+
+export const zsetCommands: CommandTable = {
+  zadd: {arity: -4, keys: SINGLE_KEY, run: zadd, write: true},
+  zcard: {
+    arity: 2,
+    keys: SINGLE_KEY,
+    run: ({keyspace, reply}, args) => reply.integer(typed(keyspace, keyString(arg(args, 1)), 'zset')?.value.size ?? 0),
+  },
+  zincrby: {arity: 4, keys: SINGLE_KEY, run: zincrby, write: true},
+  zrange: {arity: -4, keys: SINGLE_KEY, run: zrange},
+  zrem: {arity: -3, keys: SINGLE_KEY, run: zrem, write: true},
+  zscore: {arity: 3, keys: SINGLE_KEY, run: zscore},
+}

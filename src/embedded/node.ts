@@ -1,0 +1,108 @@
+/** Starting and stopping one embedded node: client port, cluster bus, nodes.conf, timers. */
+import {ClusterBus} from './cluster/bus.js'
+import {loadClusterConfig, saveClusterConfig} from './cluster/persistence.js'
+import {BUS_PORT_OFFSET, ClusterNode, ClusterState, newNodeId} from './cluster/state.js'
+import {NodeRuntime, type NodeSettings} from './runtime.js'
+import {listenForClients} from './server.js'
+
+export type EmbeddedNodeOptions = {
+  /** Loopback address to listen on (127.0.0.0/8 or ::1); default 127.0.0.1. */
+  host?: string
+  port: number
+  /** Cluster bus port; default port + 10000. */
+  busPort?: number
+  /** Where nodes.conf lives; without it the cluster configuration is not persisted. */
+  dir?: string
+  password?: string
+  /** cluster-node-timeout; default 15000. */
+  nodeTimeoutMs?: number
+  /** Default true. */
+  clusterEnabled?: boolean
+}
+
+export type EmbeddedNode = {
+  readonly host: string
+  readonly port: number
+  /** The cluster node id ('' when cluster mode is off); it changes after CLUSTER RESET HARD. */
+  readonly id: string
+  close(): Promise<void>
+}
+
+const ACTIVE_EXPIRE_INTERVAL_MS = 100
+
+function settingsFrom(options: EmbeddedNodeOptions): NodeSettings {
+  return {
+    busPort: options.busPort ?? options.port + BUS_PORT_OFFSET,
+    clusterEnabled: options.clusterEnabled ?? true,
+    dir: options.dir,
+    host: options.host ?? '127.0.0.1',
+    nodeTimeoutMs: options.nodeTimeoutMs ?? 15_000,
+    password: options.password,
+    port: options.port,
+  }
+}
+
+/** Cluster state, restored from nodes.conf when the directory has one, saved after every change. */
+function setUpCluster(runtime: NodeRuntime): ClusterState {
+  const {settings} = runtime
+  const myself = new ClusterNode(newNodeId(), settings.host, settings.port, settings.busPort)
+  const cluster = new ClusterState(myself)
+  const {dir} = settings
+  if (dir) loadClusterConfig(dir, cluster)
+  myself.ip = settings.host
+  myself.port = settings.port
+  myself.cport = settings.busPort
+  cluster.onSlotLost = (slot) => runtime.keyspace.deleteKeysInSlot(slot)
+  let saveScheduled = false
+  runtime.saveConfig = () => {
+    if (dir) saveClusterConfig(dir, cluster)
+  }
+
+  cluster.onChange = () => {
+    runtime.bus?.broadcastSoon()
+    if (saveScheduled || !dir) return
+    saveScheduled = true
+    setImmediate(() => {
+      saveScheduled = false
+      runtime.saveConfig()
+    })
+  }
+
+  runtime.saveConfig()
+  return cluster
+}
+
+export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<EmbeddedNode> {
+  const runtime = new NodeRuntime(settingsFrom(options))
+  const {settings} = runtime
+  if (settings.clusterEnabled) runtime.cluster = setUpCluster(runtime)
+  const listener = await listenForClients(runtime, settings.host, settings.port)
+  const cluster = runtime.cluster
+  if (cluster) {
+    const bus = new ClusterBus(cluster, settings.host, () => runtime.nodeTimeoutMs)
+    try {
+      await bus.listen(settings.busPort)
+    } catch (error) {
+      await listener.close()
+      throw error
+    }
+
+    runtime.bus = bus
+  }
+
+  const expiry = setInterval(() => runtime.keyspace.activeExpireCycle(), ACTIVE_EXPIRE_INTERVAL_MS)
+  expiry.unref()
+  return {
+    async close() {
+      clearInterval(expiry)
+      runtime.migrateConnections.closeAll()
+      await Promise.all([listener.close(), runtime.bus?.close()])
+      runtime.saveConfig()
+    },
+    host: settings.host,
+    get id() {
+      return runtime.cluster?.myself.id ?? ''
+    },
+    port: settings.port,
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Everything one embedded node holds: its keyspace, cluster state and bus, settings and clients. Commands
+ * receive it in their context; the TCP server and the bus are wired to it by the node (node.ts).
+ */
+import {randomBytes} from 'node:crypto'
+
+import type {ClientState} from './client.js'
+import type {ClusterBus} from './cluster/bus.js'
+import type {ClusterState} from './cluster/state.js'
+import {Keyspace} from './keyspace.js'
+import {MigrateConnectionCache} from './migrate-client.js'
+
+export const REDIS_VERSION = '7.0.15'
+
+export type NodeSettings = {
+  host: string
+  port: number
+  busPort: number
+  dir: string | undefined
+  password: string | undefined
+  nodeTimeoutMs: number
+  clusterEnabled: boolean
+}
+
+/** CONFIG GET/SET parameters this node knows, with Redis' defaults. */
+function defaultConfig(settings: NodeSettings): Map<string, string> {
+  return new Map([
+    ['appendonly', 'no'],
+    ['bind', settings.host],
+    ['cluster-allow-reads-when-down', 'no'],
+    ['cluster-allow-replica-migration', 'yes'],
+    ['cluster-announce-ip', settings.host],
+    ['cluster-announce-bus-port', String(settings.busPort)],
+    ['cluster-config-file', 'nodes.conf'],
+    ['cluster-enabled', settings.clusterEnabled ? 'yes' : 'no'],
+    ['cluster-migration-barrier', '1'],
+    ['cluster-node-timeout', String(settings.nodeTimeoutMs)],
+    ['cluster-replica-validity-factor', '10'],
+    ['cluster-require-full-coverage', 'yes'],
+    ['databases', '1'],
+    ['dir', settings.dir ?? process.cwd()],
+    ['maxmemory', '0'],
+    ['port', String(settings.port)],
+    ['proto-max-bulk-len', '536870912'],
+    ['requirepass', settings.password ?? ''],
+    ['save', ''],
+    ['timeout', '0'],
+  ])
+}
+
+export class NodeRuntime {
+  readonly keyspace = new Keyspace()
+  readonly config: Map<string, string>
+  readonly clients = new Set<ClientState>()
+  readonly startedAt = Date.now()
+  readonly runId = randomBytes(20).toString('hex')
+  readonly stats = {commands: 0, connections: 0, rejectedCalls: 0}
+  readonly migrateConnections = new MigrateConnectionCache()
+  cluster: ClusterState | undefined
+  bus: ClusterBus | undefined
+  /** Persists the cluster configuration (nodes.conf) now. */
+  saveConfig: () => void = () => {}
+
+  constructor(readonly settings: NodeSettings) {
+    this.config = defaultConfig(settings)
+  }
+
+  get password(): string | undefined {
+    return this.config.get('requirepass') || undefined
+  }
+
+  get nodeTimeoutMs(): number {
+    return Number(this.config.get('cluster-node-timeout'))
+  }
+}
