@@ -59,7 +59,8 @@ const refOfLine = (line: NodeLine): NodeRef => ({address: `${line.host}:${line.p
 /** Every member the reachable nodes know of, by id, as the first node that lists it sees it. */
 function knownMembers(snapshot: ClusterSnapshot): Map<string, NodeLine> {
   const members = new Map<string, NodeLine>()
-  for (const reading of snapshot.nodes) for (const line of reading.view) if (!members.has(line.id)) members.set(line.id, line)
+  for (const reading of snapshot.nodes)
+    for (const line of reading.view) if (!members.has(line.id)) members.set(line.id, line)
   return members
 }
 
@@ -72,7 +73,9 @@ function checkReachability(snapshot: ClusterSnapshot): Finding[] {
     severity: 'error',
   }))
   for (const line of knownMembers(snapshot).values()) {
-    const flaggedBy = snapshot.nodes.filter((r) => r.view.some((l) => l.id === line.id && (isFailed(l) || isSuspected(l))))
+    const flaggedBy = snapshot.nodes.filter((r) =>
+      r.view.some((l) => l.id === line.id && (isFailed(l) || isSuspected(l))),
+    )
     const failed = snapshot.nodes.some((r) => r.view.some((l) => l.id === line.id && isFailed(l)))
     if (flaggedBy.length > 0) findings.push(failureFinding(snapshot, line, failed, flaggedBy))
     if (line.flags.includes('handshake') || line.flags.includes('noaddr')) {
@@ -163,8 +166,10 @@ function checkOpenSlots(snapshot: ClusterSnapshot): Finding[] {
   }
 
   for (const reading of snapshot.nodes) {
-    for (const {peerId, slot} of reading.self.migrating) note(slot, reading, `migrating on ${reading.address} to ${peer(peerId)}`)
-    for (const {peerId, slot} of reading.self.importing) note(slot, reading, `importing on ${reading.address} from ${peer(peerId)}`)
+    for (const {peerId, slot} of reading.self.migrating)
+      note(slot, reading, `migrating on ${reading.address} to ${peer(peerId)}`)
+    for (const {peerId, slot} of reading.self.importing)
+      note(slot, reading, `importing on ${reading.address} from ${peer(peerId)}`)
   }
 
   return groupSlots((slot) => describe.get(slot)?.join(', ')).map(({key, slots}) => ({
@@ -190,7 +195,9 @@ function checkCoverage(snapshot: ClusterSnapshot): Finding[] {
       : 'no node serves them'
     return {
       code: 'UNCOVERED_SLOTS',
-      hint: owner ? `restart ${owner.host}:${owner.port}, or: slotctl fix ${snapshot.seed}` : `slotctl fix ${snapshot.seed}`,
+      hint: owner
+        ? `restart ${owner.host}:${owner.port}, or: slotctl fix ${snapshot.seed}`
+        : `slotctl fix ${snapshot.seed}`,
       message: `${countLabel(slots)} ${formatRanges(slots)} not covered: ${reason}`,
       ...(owner ? {nodes: [refOfLine(owner)]} : {}),
       severity: 'error',

@@ -29,17 +29,26 @@ const OPEN_BRACE = 0x7b
 const CLOSE_BRACE = 0x7d
 
 /**
- * The hash slot of a key, with Redis' hash-tag rule: when the key holds a `{` followed later by a `}`
- * with at least one byte between them, only the bytes between the first `{` and the first `}` after it
- * are hashed.
+ * Where a key's hash tag sits: when the key holds a `{` followed later by a `}` with at least one byte between
+ * them, the bytes between the first `{` and the first `}` after it (Redis hashes only those).
  */
+export function hashTagBounds(bytes: Uint8Array): {end: number; start: number} | undefined {
+  const open = bytes.indexOf(OPEN_BRACE)
+  if (open === -1) return undefined
+  const close = bytes.indexOf(CLOSE_BRACE, open + 1)
+  return close > open + 1 ? {end: close, start: open + 1} : undefined
+}
+
+/** The hash tag of a key, when it has one (see hashTagBounds). */
+export function hashTag(key: string): string | undefined {
+  const bytes = Buffer.from(key)
+  const bounds = hashTagBounds(bytes)
+  return bounds && bytes.subarray(bounds.start, bounds.end).toString()
+}
+
+/** The hash slot of a key, with Redis' hash-tag rule. */
 export function keyHashSlot(key: string | Uint8Array): number {
   const bytes = typeof key === 'string' ? Buffer.from(key) : key
-  const open = bytes.indexOf(OPEN_BRACE)
-  if (open !== -1) {
-    const close = bytes.indexOf(CLOSE_BRACE, open + 1)
-    if (close > open + 1) return crc16(bytes, open + 1, close) & (SLOT_COUNT - 1)
-  }
-
-  return crc16(bytes) & (SLOT_COUNT - 1)
+  const tag = hashTagBounds(bytes)
+  return crc16(bytes, tag?.start, tag?.end) & (SLOT_COUNT - 1)
 }

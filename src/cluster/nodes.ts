@@ -40,9 +40,17 @@ export function parseClusterNodes(text: string): NodeLine[] {
 
 export function parseNodeLine(line: string): NodeLine {
   const fields = line.split(' ')
-  if (fields.length < 8) throw new NodesParseError(`CLUSTER NODES line has ${fields.length} fields, expected 8 or more: ${line}`)
+  if (fields.length < 8)
+    throw new NodesParseError(`CLUSTER NODES line has ${fields.length} fields, expected 8 or more: ${line}`)
   const [id, endpoint, flagText, master, pingSent, pongReceived, epoch, link] = fields as [
-    string, string, string, string, string, string, string, string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
   ]
   const flags = flagText === 'noflags' ? [] : flagText.split(',')
   const slots = parseSlotTokens(fields.slice(8))

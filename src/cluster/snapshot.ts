@@ -1,4 +1,5 @@
-import type {NodeLine} from './nodes.js'
+import {keysInDb0, parseInfo} from './info.js'
+import {isMyself, type NodeLine, parseClusterNodes} from './nodes.js'
 
 /** What one reachable node said about itself and the cluster, read in one round trip. */
 export type NodeReading = {
@@ -44,3 +45,29 @@ export const replicasOf = (snapshot: ClusterSnapshot, masterId: string): NodeRea
 
 /** How the seed (the first node read) sees the cluster: every member it knows, reachable or not. */
 export const seedView = (snapshot: ClusterSnapshot): readonly NodeLine[] => snapshot.nodes[0]?.view ?? []
+
+/** The raw replies one node gave: CLUSTER NODES, CLUSTER INFO and the INFO sections. */
+export type NodeReplies = {
+  readonly address: string
+  readonly clusterInfo: string
+  readonly clusterNodes: string
+  readonly info: string
+}
+
+export class MissingSelfError extends Error {}
+
+/** Parses one node's replies into a reading. Throws MissingSelfError when CLUSTER NODES has no myself line. */
+export function readingFrom(replies: NodeReplies): NodeReading {
+  const view = parseClusterNodes(replies.clusterNodes)
+  const self = view.find((line) => isMyself(line))
+  if (!self) throw new MissingSelfError(`${replies.address} sent CLUSTER NODES without a myself line`)
+  const info = parseInfo(replies.info)
+  return {
+    address: replies.address,
+    clusterInfo: parseInfo(replies.clusterInfo),
+    info,
+    keys: keysInDb0(info),
+    self,
+    view,
+  }
+}

@@ -33,11 +33,20 @@ export default class Info extends BaseCommand<typeof Info> {
 
   async run(): Promise<InfoResult> {
     const result = summarise(await readCluster(await this.pool(), this.args.address))
-    const rows = result.masters.map((m) => [m.address, m.id.slice(0, 8), m.keys, m.slots, m.replicas, formatBytes(m.usedMemory)])
+    const rows = result.masters.map((m) => [
+      m.address,
+      m.id.slice(0, 8),
+      m.keys,
+      m.slots,
+      m.replicas,
+      formatBytes(m.usedMemory),
+    ])
     const {totals} = result
     rows.push(['total', '', totals.keys, totals.slots, totals.replicas, formatBytes(totals.usedMemory)])
     this.log(renderTable(['MASTER', 'ID', 'KEYS', 'SLOTS', 'REPLICAS', 'MEMORY'], rows))
-    this.log(`\n${totals.keys} keys in ${totals.masters} masters, ${(totals.keys / 16_384).toFixed(2)} keys per slot on average.`)
+    this.log(
+      `\n${totals.keys} keys in ${totals.masters} masters, ${(totals.keys / 16_384).toFixed(2)} keys per slot on average.`,
+    )
     return result
   }
 }

@@ -54,8 +54,9 @@ export class NodePool {
     if (!pending) {
       pending = openConnection(parseAddress(address), this.settings)
       this.connections.set(address, pending)
-      // A failed connection is forgotten, so a later call tries again.
-      pending.catch(() => this.connections.delete(address))
+      // A failed or later closed connection is forgotten, so a later call connects again (a restarted node).
+      const forget = () => this.connections.get(address) === pending && this.connections.delete(address)
+      pending.then((connection) => connection.once('end', forget), forget)
     }
 
     return pending
@@ -129,10 +130,13 @@ function tlsOptions(address: NodeAddress, tls: TlsSettings): TlsConnectionOption
 export function describeConnectError(address: string, error: unknown, settings: ConnectionSettings): ConnectionError {
   const text = error instanceof Error ? error.message : String(error)
   if (/WRONGPASS|invalid password|invalid username-password/i.test(text)) {
-    return new ConnectionError(`${address} refused the credentials: ${settings.user ? 'user or ' : ''}password is wrong`, {
-      code: 'AUTH_FAILED',
-      suggestions: ['Pass the right password with --password or REDISCLI_AUTH (and --user for an ACL user)'],
-    })
+    return new ConnectionError(
+      `${address} refused the credentials: ${settings.user ? 'user or ' : ''}password is wrong`,
+      {
+        code: 'AUTH_FAILED',
+        suggestions: ['Pass the right password with --password or REDISCLI_AUTH (and --user for an ACL user)'],
+      },
+    )
   }
 
   if (/NOAUTH/i.test(text)) {

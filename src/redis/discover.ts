@@ -2,9 +2,15 @@ import type {Redis} from 'ioredis'
 
 import {formatAddress} from '../cluster/address.js'
 import {ConnectionError, SlotctlError, UsageError} from '../cluster/errors.js'
-import {keysInDb0, parseInfo} from '../cluster/info.js'
-import {isMyself, isReachableCandidate, type NodeLine, parseClusterNodes} from '../cluster/nodes.js'
-import type {ClusterSnapshot, NodeReading, StrayKeys, UnreachableNode} from '../cluster/snapshot.js'
+import {isReachableCandidate, type NodeLine} from '../cluster/nodes.js'
+import {
+  type ClusterSnapshot,
+  MissingSelfError,
+  type NodeReading,
+  readingFrom,
+  type StrayKeys,
+  type UnreachableNode,
+} from '../cluster/snapshot.js'
 import {SLOT_COUNT} from '../cluster/keyslot.js'
 import {slotsOf} from '../cluster/slots.js'
 import {describeConnectError, type NodePool} from './connection.js'
@@ -28,7 +34,7 @@ export async function readCluster(pool: NodePool, seed: string, options: ReadOpt
   const nodes: NodeReading[] = [first]
   const unreachable: UnreachableNode[] = []
   const visited = new Set([first.self.id])
-  for (let frontier = peersToVisit(first, visited); frontier.length > 0; ) {
+  for (let frontier = peersToVisit(first, visited); frontier.length > 0;) {
     // eslint-disable-next-line no-await-in-loop
     const results = await Promise.all(frontier.map((line) => readPeer(pool, line)))
     for (const result of results) ('error' in result ? unreachable : nodes).push(result as never)
@@ -73,15 +79,16 @@ export async function readNode(connection: Redis, address: string): Promise<Node
     .info('memory')
     .info('replication')
     .exec()
-  const [nodes, clusterInfo, ...infos] = (replies ?? []).map(([error, reply]) => {
+  const [clusterNodes = '', clusterInfo = '', ...infos] = (replies ?? []).map(([error, reply]) => {
     if (error) throw replyError(address, error)
     return String(reply)
   })
-  const view = parseClusterNodes(nodes ?? '')
-  const self = view.find((line) => isMyself(line))
-  if (!self) throw new SlotctlError(`${address} sent CLUSTER NODES without a myself line`, 1, {code: 'BAD_REPLY'})
-  const info = parseInfo(infos.join('\n'))
-  return {address, clusterInfo: parseInfo(clusterInfo ?? ''), info, keys: keysInDb0(info), self, view}
+  try {
+    return readingFrom({address, clusterInfo, clusterNodes, info: infos.join('\n')})
+  } catch (error) {
+    if (error instanceof MissingSelfError) throw new SlotctlError(error.message, 1, {code: 'BAD_REPLY'})
+    throw error
+  }
 }
 
 function replyError(address: string, error: Error): Error {

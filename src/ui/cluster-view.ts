@@ -12,7 +12,9 @@ export function renderMasters(snapshot: ClusterSnapshot): string {
     countSlots(master.self.slots),
     truncate(formatRanges(master.self.slots), 32),
     master.keys,
-    replicasOf(snapshot, master.self.id).map((replica) => replica.address).join(' ') || '-',
+    replicasOf(snapshot, master.self.id)
+      .map((replica) => replica.address)
+      .join(' ') || '-',
   ])
   return renderTable(['MASTER', 'ID', 'SLOTS', 'RANGES', 'KEYS', 'REPLICAS'], rows)
 }
@@ -41,7 +43,9 @@ export function renderVerdict(snapshot: ClusterSnapshot, findings: readonly Find
   const warnings = findings.length - errors
   const summary = `${masterCount} masters, ${replicaCount} replicas, ${Math.min(covered, 16_384)}/16384 slots, ${keys} keys`
   if (!isHealthy(findings)) {
-    return paint.red(`✘ unhealthy: ${plural(errors, 'error')}${warnings ? `, ${plural(warnings, 'warning')}` : ''} (${summary})`)
+    return paint.red(
+      `✘ unhealthy: ${plural(errors, 'error')}${warnings ? `, ${plural(warnings, 'warning')}` : ''} (${summary})`,
+    )
   }
 
   return paint.green(`✔ healthy${warnings ? ` with ${plural(warnings, 'warning')}` : ''}: ${summary}`)

@@ -115,5 +115,10 @@ async function joinCluster(cluster: TestCluster, replicasEach: number): Promise<
     const views = await Promise.all(cluster.nodes.map((node) => cluster.with(node, (c) => c.call('CLUSTER', 'NODES'))))
     return views.every((view) => (String(view).match(/slave/g) ?? []).length === cluster.replicas.length)
   })
+  // A replica that never finished its first sync refuses to fail over (its data counts as too old).
+  await waitFor('every replica to finish its first sync', async () => {
+    const infos = await Promise.all(cluster.replicas.map((node) => cluster.with(node, (c) => c.info('replication'))))
+    return infos.every((info) => info.includes('master_link_status:up'))
+  })
   await cluster.waitHealthy()
 }
