@@ -30,7 +30,7 @@ export type BusMessage = {
 /** Real Redis nodes greet with this signature; such a link is closed, the protocols differ. */
 const REDIS_BUS_SIGNATURE = 'RCmb'
 const CRON_INTERVAL_MS = 100
-const PING_INTERVAL_MS = 300
+const PING_INTERVAL_MS = 500
 const RECONNECT_DELAY_MS = 200
 
 /** Splits a byte stream into frames: a 4-byte big-endian length, then that much JSON. */
@@ -76,6 +76,8 @@ export class ClusterBus {
   private readonly lastConnectAttempt = new Map<ClusterNode, number>()
   private cron: NodeJS.Timeout | undefined
   private broadcastScheduled = false
+  /** The last slot claims applied per sender, with the slot table version they were applied to. */
+  private readonly lastClaims = new WeakMap<ClusterNode, {claims: string; epoch: number; version: number}>()
   readonly stats = {received: new Map<string, number>(), sent: new Map<string, number>()}
 
   constructor(
@@ -291,7 +293,16 @@ export class ClusterBus {
       state.changed()
     }
 
+    // The same claims against an unchanged slot table cannot change anything: skip the per-slot work.
+    const claims = JSON.stringify(message.slots)
+    const seen = this.lastClaims.get(sender)
+    if (seen?.claims === claims && seen.version === state.slotVersion && seen.epoch === sender.configEpoch) {
+      state.resolveEpochCollision(sender)
+      return
+    }
+
     const newer = state.applySlotClaims(sender, expandRanges(message.slots))
+    this.lastClaims.set(sender, {claims, epoch: sender.configEpoch, version: state.slotVersion})
     const link = this.links.get(sender)
     if (link?.connected) {
       for (const owner of newer) {

@@ -83,5 +83,5 @@ function applySlotToken(state: ClusterState, node: ClusterNode, token: string): 
 
   const [start, end = start] = token.split('-').map(Number)
   if (start === undefined || Number.isNaN(start)) return
-  for (let slot = start; slot <= (end ?? start); slot++) state.owners[slot] = node
+  for (let slot = start; slot <= (end ?? start); slot++) state.assignSlot(slot, node)
 }

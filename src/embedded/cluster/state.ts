@@ -94,9 +94,16 @@ export class ClusterState {
     return [...this.nodes.values()].filter((node) => node.role === 'slave' && node.masterId === master.id)
   }
 
-  slotsOf(node: ClusterNode): number[] {
+  /** Bumped whenever a slot changes owner; caches derived from the owner table compare it. */
+  slotVersion = 0
+  private readonly slotsCache = new Map<ClusterNode, {version: number; slots: readonly number[]}>()
+
+  slotsOf(node: ClusterNode): readonly number[] {
+    const cached = this.slotsCache.get(node)
+    if (cached?.version === this.slotVersion) return cached.slots
     const slots: number[] = []
     for (let slot = 0; slot < SLOT_COUNT; slot++) if (this.owners[slot] === node) slots.push(slot)
+    this.slotsCache.set(node, {slots, version: this.slotVersion})
     return slots
   }
 
@@ -109,6 +116,7 @@ export class ClusterState {
   assignSlot(slot: number, node: ClusterNode | undefined): void {
     const previous = this.owners[slot]
     this.owners[slot] = node
+    this.slotVersion++
     this.okCache = undefined
     if (previous === this.myself && node !== this.myself) this.onSlotLost(slot)
   }
@@ -161,6 +169,7 @@ export class ClusterState {
   /** Removes a node and everything that points at it (CLUSTER FORGET, handshake timeouts). */
   deleteNode(node: ClusterNode): void {
     for (let slot = 0; slot < SLOT_COUNT; slot++) if (this.owners[slot] === node) this.owners[slot] = undefined
+    this.slotVersion++
     this.okCache = undefined
     for (const map of [this.migratingTo, this.importingFrom])
       for (const [slot, peer] of map) if (peer === node) map.delete(slot)
@@ -189,6 +198,7 @@ export class ClusterState {
     }
 
     this.owners.fill(undefined)
+    this.slotVersion++
     this.migratingTo.clear()
     this.importingFrom.clear()
     for (const node of [...this.nodes.values()]) if (node !== this.myself) this.nodes.delete(node.id)
