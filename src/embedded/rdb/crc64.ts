@@ -24,8 +24,8 @@ function buildTables(): [Uint32Array, Uint32Array] {
 export function crc64(data: Uint8Array): bigint {
   let low = 0
   let high = 0
-  for (const byte of data) {
-    const index = (low ^ byte) & 0xff
+  for (let i = 0; i < data.length; i++) {
+    const index = (low ^ (data[i] ?? 0)) & 0xff
     low = (((low >>> 8) | (high << 24)) ^ (TABLE_LOW[index] ?? 0)) >>> 0
     high = ((high >>> 8) ^ (TABLE_HIGH[index] ?? 0)) >>> 0
   }

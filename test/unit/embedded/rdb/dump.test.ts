@@ -150,6 +150,19 @@ describe('encodeDump', () => {
   })
 })
 
+describe('decodeDump of encodings Redis 7.0 does not write', () => {
+  it('reads listpack sets (type 20, Redis 7.2) and 7.4 footers', () => {
+    assert.deepEqual(decodeDump(signed('14 0e 0e000000 0200 8161 02 f1 3930 03 ff', 11)), {
+      members: [text('a'), text('12345')],
+      type: 'set',
+    })
+    assert.deepEqual(decodeDump(signed('10 0d 0d000000 0200 8166 02 8176 02 ff', 12)), {
+      entries: [[text('f'), text('v')]],
+      type: 'hash',
+    })
+  })
+})
+
 describe('decodeDump footer checks (RESTORE: "DUMP payload version or checksum are wrong")', () => {
   const good = encodeDump({type: 'string', value: text('bar')})
 
@@ -244,6 +257,49 @@ describe('decodeDump body checks (RESTORE: "Bad data format")', () => {
 
   it('refuses an unknown quicklist container', () => {
     assertBadData(signed('12 01 03 0161'), /container/)
+  })
+})
+
+describe('decodeDump of damaged payloads', () => {
+  it('throws nothing but DumpPayloadError for 2000 mutations of the captured payloads', () => {
+    let seed = 42
+    const random = (limit: number) => {
+      seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0
+      return seed % limit
+    }
+
+    const mutate = (bytes: Buffer): Buffer => {
+      const copy = Buffer.from(bytes)
+      switch (random(3)) {
+        case 0: {
+          for (let changes = random(3); changes >= 0; changes--) copy[random(copy.length)] = random(256)
+          return copy
+        }
+
+        case 1: {
+          return copy.subarray(0, random(copy.length))
+        }
+
+        default: {
+          const at = random(copy.length)
+          return Buffer.concat([copy.subarray(0, at), Buffer.from([random(256)]), copy.subarray(at)])
+        }
+      }
+    }
+
+    for (const fixture of dumpFixtures()) {
+      const payload = Buffer.from(fixture.payload, 'hex')
+      for (let attempt = 0; attempt < 60; attempt++) {
+        const damaged = signed(mutate(body(payload)))
+        try {
+          decodeDump(damaged)
+        } catch (error) {
+          // The message is built only on failure: building it for every refusal would cost seconds.
+          if (!(error instanceof DumpPayloadError))
+            assert.fail(`${fixture.name}: ${String(error)} for ${damaged.toString('hex')}`)
+        }
+      }
+    }
   })
 })
 
