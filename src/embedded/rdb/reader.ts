@@ -138,12 +138,18 @@ const INFINITY_TEXT = /^([+-]?)inf(?:inity)?$/i
 
 /**
  * A score stored as text (legacy zsets, listpack and ziplist zsets): Redis writes `%.17g`, `inf` or `-inf`.
- * NaN is refused, as Redis refuses NaN scores on load.
+ * NaN and text that is no number are refused, as Redis refuses NaN scores on load.
  */
-export function parseScore(text: Uint8Array): number {
-  const source = Buffer.from(text.buffer, text.byteOffset, text.length).toString('latin1')
-  const infinity = INFINITY_TEXT.exec(source)
-  const score = infinity ? (infinity[1] === '-' ? -Infinity : Infinity) : source.trim() === '' ? NaN : Number(source)
+export function parseScore(text: Buffer): number {
+  const source = text.toString('latin1')
+  const score = parseDoubleText(source)
   if (Number.isNaN(score)) throw new BadDataFormatError(`score "${source}" is not a number`)
   return score
+}
+
+function parseDoubleText(source: string): number {
+  const infinity = INFINITY_TEXT.exec(source)
+  if (infinity) return infinity[1] === '-' ? -Infinity : Infinity
+  // Number() reads blank text as 0; for a score it is no number at all.
+  return source.trim() === '' ? Number.NaN : Number(source)
 }
