@@ -1,0 +1,57 @@
+/**
+ * Runs slotctl as a user would: a child process of the built CLI (`npm test` builds first; by hand, run
+ * `npx tsc -p tsconfig.json && npx oclif manifest`). SLOTCTL_DEV=1 runs src through tsx instead (slower start).
+ */
+import {spawn} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const bin = process.env.SLOTCTL_DEV ? 'bin/dev.js' : 'bin/run.js'
+
+export type CliResult = {
+  /** Milliseconds from spawn to exit. */
+  elapsedMs: number
+  status: number
+  stderr: string
+  stdout: string
+}
+
+export type CliOptions = {
+  env?: Record<string, string | undefined>
+  /** Written to stdin, which is then closed. */
+  input?: string
+  timeoutMs?: number
+}
+
+/** Runs `slotctl ARGS...` with no terminal attached (stdin, stdout and stderr are pipes) and no colour. */
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const started = Date.now()
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: root,
+      env: {...process.env, NO_COLOR: '1', REDISCLI_CLUSTER_YES: undefined, ...options.env},
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: options.timeoutMs ?? 120_000,
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    child.on('error', reject)
+    child.on('close', (code, signal) =>
+      resolve({elapsedMs: Date.now() - started, status: code ?? (signal ? 128 : -1), stderr, stdout}),
+    )
+    child.stdin.end(options.input ?? '')
+  })
+}
+
+/** Parses the one JSON document `--json` prints, failing with what was printed when it is not JSON. */
+export function jsonOf<T = Record<string, unknown>>(result: CliResult): T {
+  try {
+    return JSON.parse(result.stdout) as T
+  } catch {
+    throw new Error(
+      `stdout is not one JSON document (exit ${result.status}):\n${result.stdout}\nstderr:\n${result.stderr}`,
+    )
+  }
+}
