@@ -2,7 +2,7 @@
  * Runs slotctl as a user would: a child process of the built CLI (`npm test` builds first; by hand, run
  * `npx tsc -p tsconfig.json && npx oclif manifest`). SLOTCTL_DEV=1 runs src through tsx instead (slower start).
  */
-import {spawn} from 'node:child_process'
+import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -54,4 +54,13 @@ export function jsonOf<T = Record<string, unknown>>(result: CliResult): T {
       `stdout is not one JSON document (exit ${result.status}):\n${result.stdout}\nstderr:\n${result.stderr}`,
     )
   }
+}
+
+/** Starts `slotctl ARGS...` as runCli does and leaves it running: for commands that go on until stopped (watch). */
+export function spawnCli(args: string[], options: CliOptions = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [bin, ...args], {
+    cwd: root,
+    env: {...process.env, NO_COLOR: '1', REDISCLI_CLUSTER_YES: undefined, ...options.env},
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
 }
