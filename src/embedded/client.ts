@@ -8,6 +8,8 @@ export class ClientState {
   readonly reply = new ReplyWriter()
   readonly createdAt = Date.now()
   name = ''
+  /** The SELECTed database. */
+  db = 0
   libName = ''
   libVersion = ''
   authenticated: boolean

@@ -85,8 +85,10 @@ const SECTIONS: Section[] = [
   {default: true, fields: (node) => [['cluster_enabled', node.cluster ? 1 : 0]], name: 'Cluster'},
   {
     default: true,
-    fields: ({keyspace}) =>
-      keyspace.size === 0 ? [] : [['db0', `keys=${keyspace.size},expires=${keyspace.expiringCount},avg_ttl=0`]],
+    fields: ({databases}) =>
+      databases.flatMap((keyspace, db): [string, string][] =>
+        keyspace.size === 0 ? [] : [[`db${db}`, `keys=${keyspace.size},expires=${keyspace.expiringCount},avg_ttl=0`]],
+      ),
     name: 'Keyspace',
   },
 ]

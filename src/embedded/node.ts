@@ -90,7 +90,9 @@ export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<E
     runtime.bus = bus
   }
 
-  const expiry = setInterval(() => runtime.keyspace.activeExpireCycle(), ACTIVE_EXPIRE_INTERVAL_MS)
+  const expiry = setInterval(() => {
+    for (const keyspace of runtime.databases) keyspace.activeExpireCycle()
+  }, ACTIVE_EXPIRE_INTERVAL_MS)
   expiry.unref()
   return {
     async close() {

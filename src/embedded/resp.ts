@@ -41,6 +41,17 @@ export function parseInteger(buffer: Buffer, start = 0, end = buffer.length): nu
   return negative ? -value : value
 }
 
+const INT64_MAX = 2n ** 63n - 1n
+const INT64_MIN = -(2n ** 63n)
+
+/** Like parseInteger, for the whole int64 range (as a bigint); the slow path for big arguments. */
+export function parseInt64(buffer: Buffer): bigint | undefined {
+  const text = buffer.toString('latin1')
+  if (!/^(-?[1-9]\d{0,18}|0)$/.test(text)) return undefined
+  const value = BigInt(text)
+  return value > INT64_MAX || value < INT64_MIN ? undefined : value
+}
+
 /**
  * Splits the bytes of requests as they arrive into argument vectors. Keeps its state between reads, and
  * collects the chunks of a big bulk argument until it is complete instead of concatenating on every read.

@@ -48,8 +48,11 @@ function defaultConfig(settings: NodeSettings): Map<string, string> {
   ])
 }
 
+/** Standalone nodes have Redis' 16 databases; cluster nodes only db 0. */
+const STANDALONE_DATABASES = 16
+
 export class NodeRuntime {
-  readonly keyspace = new Keyspace()
+  readonly databases: Keyspace[]
   readonly config: Map<string, string>
   readonly clients = new Set<ClientState>()
   readonly startedAt = Date.now()
@@ -63,6 +66,14 @@ export class NodeRuntime {
 
   constructor(readonly settings: NodeSettings) {
     this.config = defaultConfig(settings)
+    const count = settings.clusterEnabled ? 1 : STANDALONE_DATABASES
+    this.databases = Array.from({length: count}, () => new Keyspace())
+    this.config.set('databases', String(count))
+  }
+
+  /** db 0, the only database of a cluster node. */
+  get keyspace(): Keyspace {
+    return this.databases[0] ?? new Keyspace()
   }
 
   get password(): string | undefined {

@@ -50,7 +50,7 @@ class Connection {
           this.busy = true
           socket.pause()
           this.flush()
-              await pending
+          await pending
           this.busy = false
           socket.resume()
         }

@@ -12,13 +12,15 @@ import {
   CommandError,
   type CommandContext,
   type CommandTable,
+  container,
   integerArg,
+  type Subcommand,
   SYNTAX_ERROR,
   text,
   upper,
 } from './command.js'
 
-type Subcommand = {arity: number; run(context: ClusterContext, args: Buffer[]): void}
+type ClusterSubcommand = {arity: number; run(context: ClusterContext, args: Buffer[]): void}
 type ClusterContext = CommandContext & {cluster: ClusterState}
 
 function slotArg(value: Buffer | undefined): number {
@@ -181,8 +183,17 @@ function servingReplicas(cluster: ClusterState, master: ClusterNode): ClusterNod
     .filter((replica) => !replica.fail && (replica === cluster.myself || replica.linkConnected))
 }
 
+/** CLUSTER SLOTS: one entry per run of slots with the same owner, in slot order. */
 function clusterSlots({cluster, reply}: ClusterContext): void {
-  const entries = shards(cluster).flatMap(({master, ranges}) => ranges.map((range) => ({master, range})))
+  const entries: {master: ClusterNode; range: [number, number]}[] = []
+  for (let slot = 0; slot < SLOT_COUNT; slot++) {
+    const owner = cluster.owners[slot]
+    if (!owner) continue
+    const last = entries.at(-1)
+    if (last && last.master === owner && last.range[1] === slot - 1) last.range[1] = slot
+    else entries.push({master: owner, range: [slot, slot]})
+  }
+
   reply.array(entries.length)
   for (const {master, range} of entries) {
     const replicas = servingReplicas(cluster, master)
@@ -306,7 +317,7 @@ function countKeysInSlot({keyspace, reply}: ClusterContext, args: Buffer[]): voi
   reply.integer(keyspace.countKeysInSlot(slot))
 }
 
-const SUBCOMMANDS: Record<string, Subcommand> = {
+const SUBCOMMANDS: Record<string, ClusterSubcommand> = {
   addslots: {
     arity: -3,
     run: (context, args) =>
@@ -372,16 +383,25 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   slots: {arity: 2, run: clusterSlots},
 }
 
+/** CLUSTER's subcommands, given the cluster state (they only run on a cluster node). */
+const clusterContainer = container(
+  'cluster',
+  Object.fromEntries(
+    Object.entries(SUBCOMMANDS).map(([name, {arity, run}]): [string, Subcommand] => [
+      name,
+      {arity, run: (context, args) => run({...context, cluster: clusterOf(context)}, args)},
+    ]),
+  ),
+)
+
+function clusterOf({node}: CommandContext): ClusterState {
+  if (!node.cluster) throw new CommandError('ERR This instance has cluster support disabled')
+  return node.cluster
+}
+
 function cluster(context: CommandContext, args: Buffer[]): void {
-  const {cluster} = context.node
-  if (!cluster) throw new CommandError('ERR This instance has cluster support disabled')
-  const name = text(args[1]).toLowerCase()
-  const subcommand = SUBCOMMANDS[name]
-  if (!subcommand) throw new CommandError(`ERR unknown subcommand '${text(args[1]).slice(0, 128)}'. Try CLUSTER HELP.`)
-  const {arity} = subcommand
-  if ((arity > 0 && args.length !== arity) || (arity < 0 && args.length < -arity))
-    throw new CommandError(`ERR wrong number of arguments for 'cluster|${name}' command`)
-  subcommand.run({...context, cluster}, args)
+  clusterOf(context)
+  clusterContainer(context, args)
 }
 
 /** READONLY/READWRITE/ASKING only make sense on a cluster node. */

@@ -5,7 +5,7 @@
 import type {Keyspace} from '../keyspace.js'
 import type {NodeRuntime} from '../runtime.js'
 import type {ClientState} from '../client.js'
-import {parseInteger, type ReplyWriter} from '../resp.js'
+import {parseInt64, parseInteger, type ReplyWriter} from '../resp.js'
 import type {Value, ValueType} from '../types.js'
 
 /** An error reply; the message starts with the error code (ERR, WRONGTYPE...). */
@@ -62,11 +62,16 @@ export function arg(args: Buffer[], index: number): Buffer {
   return value
 }
 
+/** An int64 argument; beyond 2^53 it keeps its magnitude, not its last digits, which range checks only need. */
 export function integerArg(value: Buffer | undefined, error = NOT_INTEGER): number {
-  const parsed = value ? parseInteger(value) : undefined
+  if (!value) throw new CommandError(error)
+  const parsed = parseInteger(value) ?? parseInt64(value)
   if (parsed === undefined) throw new CommandError(error)
-  return parsed
+  return Number(parsed)
 }
+
+/** Largest int64, as the nearest double; used for Redis' overflow checks on times. */
+export const INT64_MAX_APPROX = 2 ** 63
 
 export function floatArg(value: Buffer | undefined, error = NOT_FLOAT): number {
   const parsed = parseFloatText(text(value))
@@ -98,4 +103,23 @@ export function typed<T extends ValueType>(
 /** The command name as Redis prints it in arity errors. */
 export function wrongArity(name: string): CommandError {
   return new CommandError(`ERR wrong number of arguments for '${name}' command`)
+}
+
+export type Subcommand = {arity: number; run(context: CommandContext, args: Buffer[]): void}
+
+/**
+ * A container command (CLUSTER, CONFIG, CLIENT, COMMAND): dispatches on its first argument with Redis 7's
+ * texts for an unknown subcommand and for a subcommand's wrong arity ('config|get').
+ */
+export function container(name: string, subcommands: Record<string, Subcommand>): CommandSpec['run'] {
+  return (context, args) => {
+    const sub = text(args[1]).toLowerCase()
+    const subcommand = subcommands[sub]
+    if (!subcommand)
+      throw new CommandError(`ERR unknown subcommand '${text(args[1]).slice(0, 128)}'. Try ${name.toUpperCase()} HELP.`)
+    const {arity} = subcommand
+    if ((arity > 0 && args.length !== arity) || (arity < 0 && args.length < -arity))
+      throw new CommandError(`ERR wrong number of arguments for '${name}|${sub}' command`)
+    subcommand.run(context, args)
+  }
 }

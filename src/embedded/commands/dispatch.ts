@@ -125,7 +125,8 @@ function refuse(node: NodeRuntime, client: ClientState, message: string): void {
 }
 
 function run(node: NodeRuntime, client: ClientState, spec: CommandSpec, args: Buffer[]): void | Promise<void> {
-  const context: CommandContext = {client, keyspace: node.keyspace, node, reply: client.reply}
+  const keyspace = node.databases[client.db] ?? node.keyspace
+  const context: CommandContext = {client, keyspace, node, reply: client.reply}
   try {
     const result = spec.run(context, args)
     if (result) return result.catch((error: unknown) => replyError(client, error))

@@ -9,6 +9,7 @@ import {
   CommandError,
   type CommandContext,
   type CommandTable,
+  INT64_MAX_APPROX,
   integerArg,
   SINGLE_KEY,
   SYNTAX_ERROR,
@@ -78,15 +79,17 @@ function conditionHolds(condition: ExpireCondition | undefined, current: number 
 /** EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT: `unit` says how to read the number. */
 function expireCommand(unit: 'EX' | 'PX' | 'EXAT' | 'PXAT', name: string) {
   return ({keyspace, reply}: CommandContext, args: Buffer[]): void => {
-    const key = keyString(arg(args, 1))
-    const amount = integerArg(args[2])
     const condition = expireCondition(args)
-    if (!keyspace.has(key)) return reply.integer(0)
+    const amount = integerArg(args[2])
+    const invalid = new CommandError(`ERR invalid expire time in '${name}' command`)
     const seconds = unit === 'EX' || unit === 'EXAT'
-    if (seconds && Math.abs(amount) > Number.MAX_SAFE_INTEGER / 1000)
-      throw new CommandError(`ERR invalid expire time in '${name}' command`)
+    if (seconds && Math.abs(amount) > INT64_MAX_APPROX / 1000) throw invalid
     const ms = seconds ? amount * 1000 : amount
-    const at = unit.endsWith('AT') ? ms : Date.now() + ms
+    const base = unit.endsWith('AT') ? 0 : Date.now()
+    if (ms >= INT64_MAX_APPROX - base) throw invalid
+    const key = keyString(arg(args, 1))
+    if (!keyspace.has(key)) return reply.integer(0)
+    const at = base + ms
     if (!conditionHolds(condition, keyspace.expireAt(key), at)) return reply.integer(0)
     keyspace.setExpireAt(key, at)
     reply.integer(1)
@@ -154,12 +157,15 @@ function keys({keyspace, reply}: CommandContext, args: Buffer[]): void {
   reply.bulkArray(found.map((key) => keyBuffer(key)))
 }
 
-function flushall({keyspace, reply}: CommandContext, args: Buffer[]): void {
-  const mode = upper(args[1])
-  if (args.length > 2 || (args.length === 2 && mode !== 'SYNC' && mode !== 'ASYNC'))
-    throw new CommandError(SYNTAX_ERROR)
-  keyspace.flush()
-  reply.ok()
+/** FLUSHALL empties every database, FLUSHDB the selected one. */
+function flush(all: boolean) {
+  return ({keyspace, node, reply}: CommandContext, args: Buffer[]): void => {
+    const mode = upper(args[1])
+    if (args.length > 2 || (args.length === 2 && mode !== 'SYNC' && mode !== 'ASYNC'))
+      throw new CommandError(SYNTAX_ERROR)
+    for (const database of all ? node.databases : [keyspace]) database.flush()
+    reply.ok()
+  }
 }
 
 export const keyCommands: CommandTable = {
@@ -168,8 +174,8 @@ export const keyCommands: CommandTable = {
   exists: {arity: -2, keys: ALL_KEYS, run: exists},
   expire: {arity: -3, keys: SINGLE_KEY, run: expireCommand('EX', 'expire'), write: true},
   expireat: {arity: -3, keys: SINGLE_KEY, run: expireCommand('EXAT', 'expireat'), write: true},
-  flushall: {arity: -1, run: flushall, write: true},
-  flushdb: {arity: -1, run: flushall, write: true},
+  flushall: {arity: -1, run: flush(true), write: true},
+  flushdb: {arity: -1, run: flush(false), write: true},
   keys: {arity: 2, run: keys},
   persist: {arity: 2, keys: SINGLE_KEY, run: persist, write: true},
   pexpire: {arity: -3, keys: SINGLE_KEY, run: expireCommand('PX', 'pexpire'), write: true},

@@ -2,11 +2,16 @@
 import {globToRegExp} from '../glob.js'
 import {infoText} from '../info.js'
 import {REDIS_VERSION} from '../runtime.js'
+import type {ClientState} from '../client.js'
+import type {ReplyWriter} from '../resp.js'
 import {
   arg,
   CommandError,
   type CommandContext,
+  type CommandSpec,
   type CommandTable,
+  container,
+  type Subcommand,
   integerArg,
   SYNTAX_ERROR,
   text,
@@ -22,19 +27,19 @@ function ping({reply}: CommandContext, args: Buffer[]): void {
   else reply.status('PONG')
 }
 
+const NO_PASSWORD_CONFIGURED =
+  'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?'
+
+/** The default user is the only user: without requirepass it takes any password (nopass), like Redis' ACL. */
 function checkPassword({node}: CommandContext, user: string, password: string): void {
-  if (node.password === undefined)
-    throw new CommandError(
-      'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
-    )
-  if (user !== 'default' || password !== node.password) throw new CommandError(WRONGPASS)
+  if (user !== 'default' || (node.password !== undefined && password !== node.password))
+    throw new CommandError(WRONGPASS)
 }
 
 function auth(context: CommandContext, args: Buffer[]): void {
   if (args.length > 3) throw new CommandError(SYNTAX_ERROR)
-  const user = args.length === 3 ? text(args[1]) : 'default'
-  if (args.length === 2 && context.node.password === undefined) checkPassword(context, user, '')
-  checkPassword(context, user, text(args.at(-1)))
+  if (args.length === 2 && context.node.password === undefined) throw new CommandError(NO_PASSWORD_CONFIGURED)
+  checkPassword(context, args.length === 3 ? text(args[1]) : 'default', text(args.at(-1)))
   context.client.authenticated = true
   context.reply.ok()
 }
@@ -83,76 +88,85 @@ function hello(context: CommandContext, args: Buffer[]): void {
   reply.array(0)
 }
 
-function select({node, reply}: CommandContext, args: Buffer[]): void {
-  const db = integerArg(args[1], 'ERR invalid DB index')
-  if (db === 0) return reply.ok()
-  if (node.cluster) throw new CommandError('ERR SELECT is not allowed in cluster mode')
-  throw new CommandError('ERR DB index is out of range')
+function select({client, node, reply}: CommandContext, args: Buffer[]): void {
+  const db = integerArg(args[1])
+  if (node.cluster && db !== 0) throw new CommandError('ERR SELECT is not allowed in cluster mode')
+  if (db < 0 || db >= node.databases.length) throw new CommandError('ERR DB index is out of range')
+  client.db = db
+  reply.ok()
 }
 
 function validClientName(name: string): boolean {
   return /^[\x21-\x7e]*$/.test(name)
 }
 
-function clientCommand({client, node, reply}: CommandContext, args: Buffer[]): void {
-  const sub = upper(args[1])
-  if (sub === 'ID' && args.length === 2) return reply.integer(client.id)
-  if (sub === 'GETNAME' && args.length === 2) return client.name ? reply.bulk(client.name) : reply.nullBulk()
-  if (sub === 'SETNAME' && args.length === 3) {
-    const name = text(args[2])
-    if (!validClientName(name))
-      throw new CommandError('ERR Client names cannot contain spaces, newlines or special characters.')
-    client.name = name
-    return reply.ok()
-  }
-
-  if (sub === 'SETINFO' && args.length === 4) {
-    const attribute = upper(args[2])
-    if (attribute === 'LIB-NAME') client.libName = text(args[3])
-    else if (attribute === 'LIB-VER') client.libVersion = text(args[3])
-    else throw new CommandError(`ERR Unrecognized option '${text(args[2])}'`)
-    return reply.ok()
-  }
-
-  if ((sub === 'LIST' || sub === 'INFO') && args.length === 2) {
-    const describe = (state: typeof client) =>
-      `id=${state.id} addr=${state.address} name=${state.name} age=${Math.floor((Date.now() - state.createdAt) / 1000)} db=0 lib-name=${state.libName} lib-ver=${state.libVersion}\n`
-    return reply.verbatim(sub === 'INFO' ? describe(client) : [...node.clients].map(describe).join(''))
-  }
-
-  throw new CommandError(`ERR unknown subcommand or wrong number of arguments for '${text(args[1])}'. Try CLIENT HELP.`)
+function describeClient(client: ClientState): string {
+  const age = Math.floor((Date.now() - client.createdAt) / 1000)
+  return `id=${client.id} addr=${client.address} name=${client.name} age=${age} db=${client.db} lib-name=${client.libName} lib-ver=${client.libVersion}\n`
 }
 
-function config({node, reply}: CommandContext, args: Buffer[]): void {
-  const sub = upper(args[1])
-  if (sub === 'GET' && args.length >= 3) {
-    const found = new Map<string, string>()
-    for (const pattern of args.slice(2)) {
-      const matcher = globToRegExp(text(pattern).toLowerCase())
-      for (const [name, value] of node.config) if (matcher.test(name)) found.set(name, value)
-    }
+const clientCommand = container('client', {
+  getname: {arity: 2, run: ({client, reply}) => (client.name ? reply.bulk(client.name) : reply.nullBulk())},
+  id: {arity: 2, run: ({client, reply}) => reply.integer(client.id)},
+  info: {arity: 2, run: ({client, reply}) => reply.verbatim(describeClient(client))},
+  list: {arity: -2, run: ({node, reply}) => reply.verbatim([...node.clients].map(describeClient).join(''))},
+  setinfo: {
+    arity: 4,
+    run({client, reply}, args) {
+      const attribute = upper(args[2])
+      if (attribute === 'LIB-NAME') client.libName = text(args[3])
+      else if (attribute === 'LIB-VER') client.libVersion = text(args[3])
+      else throw new CommandError(`ERR Unrecognized option '${text(args[2])}'`)
+      reply.ok()
+    },
+  },
+  setname: {
+    arity: 3,
+    run({client, reply}, args) {
+      const name = text(args[2])
+      if (!validClientName(name))
+        throw new CommandError('ERR Client names cannot contain spaces, newlines or special characters.')
+      client.name = name
+      reply.ok()
+    },
+  },
+})
 
-    reply.map(found.size)
-    for (const [name, value] of found) {
-      reply.bulk(name)
-      reply.bulk(value)
-    }
-
-    return
+function configGet({node, reply}: CommandContext, args: Buffer[]): void {
+  const found = new Map<string, string>()
+  for (const pattern of args.slice(2)) {
+    const matcher = globToRegExp(text(pattern).toLowerCase())
+    for (const [name, value] of node.config) if (matcher.test(name)) found.set(name, value)
   }
 
-  if (sub === 'SET' && args.length >= 4 && args.length % 2 === 0) {
-    for (let i = 2; i < args.length; i += 2) setConfig(node.config, text(args[i]).toLowerCase(), text(args[i + 1]))
-    return reply.ok()
+  reply.map(found.size)
+  for (const [name, value] of found) {
+    reply.bulk(name)
+    reply.bulk(value)
   }
+}
 
-  if ((sub === 'REWRITE' || sub === 'RESETSTAT') && args.length === 2) {
+const saveConfig: Subcommand = {
+  arity: 2,
+  run({node, reply}) {
     node.saveConfig()
-    return reply.ok()
-  }
-
-  throw new CommandError(`ERR unknown subcommand or wrong number of arguments for '${text(args[1])}'. Try CONFIG HELP.`)
+    reply.ok()
+  },
 }
+
+const config = container('config', {
+  get: {arity: -3, run: configGet},
+  resetstat: saveConfig,
+  rewrite: saveConfig,
+  set: {
+    arity: -4,
+    run({node, reply}, args) {
+      if (args.length % 2 === 1) throw new CommandError("ERR wrong number of arguments for 'config|set' command")
+      for (let i = 2; i < args.length; i += 2) setConfig(node.config, text(args[i]).toLowerCase(), text(args[i + 1]))
+      reply.ok()
+    },
+  },
+})
 
 const IMMUTABLE = new Set(['bind', 'cluster-config-file', 'cluster-enabled', 'databases', 'port'])
 
@@ -193,45 +207,47 @@ async function wait({reply}: CommandContext, args: Buffer[]): Promise<void> {
   reply.integer(0)
 }
 
-function commandCommand({reply}: CommandContext, args: Buffer[], table: () => CommandTable): void {
-  const sub = upper(args[1])
-  const entries = Object.entries(table())
-  if (args.length === 1 || sub === 'INFO') {
-    const wanted =
-      args.length === 1
-        ? entries
-        : args.slice(2).map((name) => [text(name).toLowerCase(), table()[text(name).toLowerCase()]] as const)
-    reply.array(wanted.length)
-    for (const [name, spec] of wanted) {
-      if (!spec) {
-        reply.nullArray()
-        continue
-      }
+function commandInfo(reply: ReplyWriter, name: string, spec: CommandSpec | undefined): void {
+  if (!spec) return reply.nullArray()
+  const keys = spec.keys && typeof spec.keys === 'object' ? spec.keys : {first: 0, last: 0, step: 0}
+  reply.array(6)
+  reply.bulk(name)
+  reply.integer(spec.arity)
+  reply.set(1)
+  reply.status(spec.write ? 'write' : 'readonly')
+  reply.integer(keys.first)
+  reply.integer(keys.last)
+  reply.integer(keys.step)
+}
 
-      const keys = spec.keys && typeof spec.keys === 'object' ? spec.keys : {first: 0, last: 0, step: 0}
-      reply.array(6)
-      reply.bulk(name)
-      reply.integer(spec.arity)
-      reply.set(1)
-      reply.status(spec.write ? 'write' : 'readonly')
-      reply.integer(keys.first)
-      reply.integer(keys.last)
-      reply.integer(keys.step)
-    }
-
-    return
+/** COMMAND: enough for clients that look commands up; DOCS is empty. */
+function commandCommand(table: () => CommandTable): CommandSpec['run'] {
+  const subcommands = container('command', {
+    count: {arity: 2, run: ({reply}) => reply.integer(Object.keys(table()).length)},
+    docs: {arity: -2, run: ({reply}) => reply.map(0)},
+    info: {
+      arity: -2,
+      run({reply}, args) {
+        reply.array(args.length - 2)
+        for (const name of args.slice(2))
+          commandInfo(reply, text(name).toLowerCase(), table()[text(name).toLowerCase()])
+      },
+    },
+    list: {arity: -2, run: ({reply}) => reply.bulkArray(Object.keys(table()))},
+  })
+  return (context, args) => {
+    if (args.length > 1) return subcommands(context, args)
+    const entries = Object.entries(table())
+    context.reply.array(entries.length)
+    for (const [name, spec] of entries) commandInfo(context.reply, name, spec)
   }
-
-  if (sub === 'COUNT') return reply.integer(entries.length)
-  if (sub === 'DOCS') return reply.map(0)
-  throw new CommandError(`ERR unknown subcommand '${text(args[1])}'. Try COMMAND HELP.`)
 }
 
 export function serverCommands(table: () => CommandTable): CommandTable {
   return {
     auth: {arity: -2, noAuth: true, run: auth},
     client: {arity: -2, run: clientCommand},
-    command: {arity: -1, run: (context, args) => commandCommand(context, args, table)},
+    command: {arity: -1, run: commandCommand(table)},
     config: {arity: -2, run: config},
     echo: {arity: 2, run: ({reply}, args) => reply.bulk(arg(args, 1))},
     hello: {arity: -1, noAuth: true, run: hello},

@@ -7,6 +7,7 @@ import {
   CommandError,
   type CommandContext,
   type CommandTable,
+  INT64_MAX_APPROX,
   integerArg,
   NOT_INTEGER,
   OVERFLOW,
@@ -28,31 +29,33 @@ function get({keyspace, reply}: CommandContext, args: Buffer[]): void {
 
 type SetOptions = {condition?: 'NX' | 'XX'; expireAt?: number; keepTtl: boolean; get: boolean}
 
+/** SET's options: syntax first, then the expire amount, as Redis checks them. */
 function parseSetOptions(args: Buffer[]): SetOptions {
   const options: SetOptions = {get: false, keepTtl: false}
-  let expiry: string | undefined
+  let expiry: {unit: string; amount: Buffer | undefined} | undefined
   for (let i = 3; i < args.length; i++) {
     const option = upper(args[i])
     if ((option === 'NX' || option === 'XX') && !options.condition) options.condition = option
     else if (option === 'GET' && !options.get) options.get = true
     else if (option === 'KEEPTTL' && !expiry && !options.keepTtl) options.keepTtl = true
-    else if (['EX', 'PX', 'EXAT', 'PXAT'].includes(option) && !expiry && !options.keepTtl && i + 1 < args.length) {
-      expiry = option
-      const amount = integerArg(args[++i])
-      options.expireAt = expireTime(option, amount, 'set')
-    } else throw new CommandError(SYNTAX_ERROR)
+    else if (['EX', 'PX', 'EXAT', 'PXAT'].includes(option) && !expiry && !options.keepTtl && i + 1 < args.length)
+      expiry = {amount: args[++i], unit: option}
+    else throw new CommandError(SYNTAX_ERROR)
   }
 
+  if (expiry) options.expireAt = expireTime(expiry.unit, integerArg(expiry.amount))
   return options
 }
 
-/** The absolute unix-ms time for an EX/PX/EXAT/PXAT amount, with Redis' range check. */
-function expireTime(unit: string, amount: number, command: string): number {
+/** The absolute unix-ms time for an EX/PX/EXAT/PXAT amount, with Redis' overflow checks. */
+function expireTime(unit: string, amount: number): number {
   const seconds = unit === 'EX' || unit === 'EXAT'
-  if (amount <= 0 || (seconds && amount > Number.MAX_SAFE_INTEGER / 1000))
-    throw new CommandError(`ERR invalid expire time in '${command}' command`)
+  const invalid = new CommandError("ERR invalid expire time in 'set' command")
+  if (amount <= 0 || (seconds && amount > INT64_MAX_APPROX / 1000)) throw invalid
   const ms = seconds ? amount * 1000 : amount
-  return unit.endsWith('AT') ? ms : Date.now() + ms
+  const at = unit.endsWith('AT') ? ms : Date.now() + ms
+  if (at >= INT64_MAX_APPROX) throw invalid
+  return at
 }
 
 function set({keyspace, reply}: CommandContext, args: Buffer[]): void {

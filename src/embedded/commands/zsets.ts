@@ -8,8 +8,10 @@ import {
   type CommandTable,
   floatArg,
   integerArg,
+  parseFloatText,
   SINGLE_KEY,
   SYNTAX_ERROR,
+  text,
   typed,
   upper,
 } from './command.js'
@@ -71,8 +73,8 @@ function zadd({keyspace, reply}: CommandContext, args: Buffer[]): void {
     if (current !== undefined && ((options.gt && score <= current) || (options.lt && score >= current))) continue
     if (current === undefined) added++
     else if (current !== score) changed++
-    zset.value.set(member, score)
-    incremented = score
+    zset.value.set(member, score + 0)
+    incremented = score + 0
   }
 
   keyspace.dropIfEmpty(key, zset)
@@ -92,8 +94,8 @@ function zincrby({keyspace, reply}: CommandContext, args: Buffer[]): void {
     throw new CommandError(NAN_SCORE)
   }
 
-  zset.value.set(member, score)
-  reply.double(score)
+  zset.value.set(member, score + 0)
+  reply.double(score + 0)
 }
 
 function writeMembers(reply: ReplyWriter, zset: ZSetValue, members: readonly string[], withScores: boolean): void {
@@ -114,24 +116,105 @@ function writeMembers(reply: ReplyWriter, zset: ZSetValue, members: readonly str
   }
 }
 
-/** ZRANGE by index, with REV and WITHSCORES (BYSCORE/BYLEX are not implemented). */
-function zrange({keyspace, reply}: CommandContext, args: Buffer[]): void {
-  const start = integerArg(args[2])
-  const stop = integerArg(args[3])
-  let withScores = false
-  let reverse = false
+type ScoreBound = {value: number; exclusive: boolean}
+type LexBound = {value: string; exclusive: boolean} | '+' | '-'
+
+function scoreBound(arg: Buffer | undefined): ScoreBound {
+  const raw = text(arg)
+  const exclusive = raw.startsWith('(')
+  const value = parseFloatText(exclusive ? raw.slice(1) : raw)
+  if (value === undefined || Number.isNaN(value)) throw new CommandError('ERR min or max is not a float')
+  return {exclusive, value}
+}
+
+function lexBound(arg: Buffer | undefined): LexBound {
+  const raw = text(arg)
+  if (raw === '+' || raw === '-') return raw
+  if (raw.startsWith('(') || raw.startsWith('[')) return {exclusive: raw.startsWith('('), value: raw.slice(1)}
+  throw new CommandError('ERR min or max not valid string range item')
+}
+
+function aboveMin(bound: LexBound, member: string): boolean {
+  if (bound === '-') return true
+  if (bound === '+') return false
+  return bound.exclusive ? member > bound.value : member >= bound.value
+}
+
+function belowMax(bound: LexBound, member: string): boolean {
+  if (bound === '+') return true
+  if (bound === '-') return false
+  return bound.exclusive ? member < bound.value : member <= bound.value
+}
+
+type RangeOptions = {by: 'rank' | 'score' | 'lex'; reverse: boolean; withScores: boolean; offset: number; limit: number}
+
+function parseRangeOptions(args: Buffer[]): RangeOptions {
+  const options: RangeOptions = {by: 'rank', limit: -1, offset: 0, reverse: false, withScores: false}
+  let by: 'score' | 'lex' | undefined
   for (let i = 4; i < args.length; i++) {
     const option = upper(args[i])
-    if (option === 'WITHSCORES') withScores = true
-    else if (option === 'REV') reverse = true
+    if (option === 'WITHSCORES') options.withScores = true
+    else if (option === 'LIMIT' && i + 2 < args.length) {
+      options.offset = integerArg(args[i + 1])
+      options.limit = integerArg(args[i + 2])
+      i += 2
+    } else if (option === 'REV' && !options.reverse) options.reverse = true
+    else if (option === 'BYSCORE' && !by) by = 'score'
+    else if (option === 'BYLEX' && !by) by = 'lex'
     else throw new CommandError(SYNTAX_ERROR)
   }
 
+  options.by = by ?? 'rank'
+  if (options.by === 'rank' && (options.offset !== 0 || options.limit !== -1))
+    throw new CommandError('ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX')
+  if (options.by === 'lex' && options.withScores)
+    throw new CommandError('ERR syntax error, WITHSCORES not supported in combination with BYLEX')
+  return options
+}
+
+/** The members a ZRANGE selects, in reply order. */
+function selectMembers(zset: ZSetValue | undefined, args: Buffer[], options: RangeOptions): readonly string[] {
+  // With REV, BYSCORE and BYLEX take max before min.
+  const [lowArg, highArg] = options.reverse && options.by !== 'rank' ? [args[3], args[2]] : [args[2], args[3]]
+  if (options.by === 'rank') {
+    const start = integerArg(args[2])
+    const stop = integerArg(args[3])
+    if (!zset) return []
+    const ordered = options.reverse ? [...zset.value.members()].reverse() : zset.value.members()
+    const range = rangeIndexes(start, stop, ordered.length)
+    return range ? ordered.slice(range[0], range[1] + 1) : []
+  }
+
+  let matches: (member: string) => boolean
+  if (options.by === 'score') {
+    const min = scoreBound(lowArg)
+    const max = scoreBound(highArg)
+    matches = (member) => {
+      const score = zset?.value.score(member) ?? 0
+      return (
+        (min.exclusive ? score > min.value : score >= min.value) &&
+        (max.exclusive ? score < max.value : score <= max.value)
+      )
+    }
+  } else {
+    const min = lexBound(lowArg)
+    const max = lexBound(highArg)
+    matches = (member) => aboveMin(min, member) && belowMax(max, member)
+  }
+
+  if (!zset || options.offset < 0) return []
+  const ordered = options.reverse ? [...zset.value.members()].reverse() : zset.value.members()
+  const selected = ordered.filter((member) => matches(member)).slice(options.offset)
+  return options.limit < 0 ? selected : selected.slice(0, options.limit)
+}
+
+/** ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count] [WITHSCORES]. */
+function zrange({keyspace, reply}: CommandContext, args: Buffer[]): void {
+  const options = parseRangeOptions(args)
   const zset = typed(keyspace, keyString(arg(args, 1)), 'zset')
+  const members = selectMembers(zset, args, options)
   if (!zset) return reply.array(0)
-  const ordered = reverse ? [...zset.value.members()].reverse() : zset.value.members()
-  const range = rangeIndexes(start, stop, ordered.length)
-  writeMembers(reply, zset, range ? ordered.slice(range[0], range[1] + 1) : [], withScores)
+  writeMembers(reply, zset, members, options.withScores)
 }
 
 function zscore({keyspace, reply}: CommandContext, args: Buffer[]): void {
