@@ -220,7 +220,7 @@ export function startedEvent(state: WatchState, seed: string, time: Date): Watch
   return {
     code: 'WATCH_STARTED',
     details: {masters, replicas: state.members.length - masters, unreachable},
-    message: `watching ${masters} masters and ${state.members.length - masters} replicas from ${seed}: ${covered}/${SLOT_COUNT} slots covered${unreachable ? `, ${unreachable} unreachable` : ''}`,
+    message: `watching ${plural(masters, 'master')} and ${plural(state.members.length - masters, 'replica')} from ${seed}: ${covered}/${SLOT_COUNT} slots covered${unreachable ? `, ${unreachable} unreachable` : ''}`,
     nodes: state.members.map(refOf),
     slots: [],
     time: time.toISOString(),
@@ -472,3 +472,5 @@ function slotLabel(slots: readonly SlotRange[]): string {
   if (count === 0) return 'no slots'
   return count === 1 ? `slot ${formatRanges(slots)}` : `${count} slots ${formatRanges(slots)}`
 }
+
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`
