@@ -61,8 +61,11 @@ function hello(context: CommandContext, args: Buffer[]): void {
       checkPassword(context, text(args[i + 1]), text(args[i + 2]))
       client.authenticated = true
       i += 2
-    } else if (option === 'SETNAME' && i + 1 < args.length) name = text(args[++i])
-    else throw new CommandError(`ERR Syntax error in HELLO option '${text(args[i])}'`)
+    } else if (option === 'SETNAME' && i + 1 < args.length) {
+      name = text(args[++i])
+      if (!validClientName(name))
+        throw new CommandError('ERR Client names cannot contain spaces, newlines or special characters.')
+    } else throw new CommandError(`ERR Syntax error in HELLO option '${text(args[i])}'`)
   }
 
   if (!client.authenticated)
