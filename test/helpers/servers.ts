@@ -78,6 +78,7 @@ export class RedisServer {
     readonly host: string,
     readonly port: number,
     private readonly args: string[],
+    readonly password?: string,
   ) {
     this.dir = mkdtempSync(join(tmpdir(), 'slotctl-test-'))
   }
@@ -86,7 +87,7 @@ export class RedisServer {
     return `${this.host}:${this.port}`
   }
 
-  client(password?: string): Redis {
+  client(password = this.password): Redis {
     return new Redis({host: this.host, lazyConnect: false, maxRetriesPerRequest: 1, password, port: this.port})
   }
 
@@ -102,7 +103,12 @@ export class RedisServer {
     const child = spawn('redis-server', ['--dir', this.dir, ...this.args], {stdio: 'ignore'})
     running.add(child)
     this.process = child
-    await waitForPing(this.host, this.port)
+    try {
+      await waitForPing(this.host, this.port, this.password)
+    } catch (error) {
+      this.kill()
+      throw error
+    }
   }
 
   async stop(): Promise<void> {
@@ -131,15 +137,22 @@ export async function startRedisServer(options: ServerOptions = {}): Promise<Red
     ...options.config,
   }
   const args = Object.entries(settings).flatMap(([name, value]) => [`--${name}`, value])
-  const server = new RedisServer(host, port, args)
+  const server = new RedisServer(host, port, args, options.password)
   await server.start()
   return server
 }
 
-async function waitForPing(host: string, port: number): Promise<void> {
+async function waitForPing(host: string, port: number, password: string | undefined): Promise<void> {
   const deadline = Date.now() + 10_000
   while (Date.now() < deadline) {
-    const client = new Redis({host, lazyConnect: true, maxRetriesPerRequest: 0, port, retryStrategy: () => null})
+    const client = new Redis({
+      host,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      password,
+      port,
+      retryStrategy: () => null,
+    })
     client.on('error', () => {})
     try {
       // eslint-disable-next-line no-await-in-loop
@@ -147,8 +160,8 @@ async function waitForPing(host: string, port: number): Promise<void> {
       // eslint-disable-next-line no-await-in-loop
       await client.ping()
       return
-    } catch (error) {
-      if (/NOAUTH/.test(String(error))) return
+    } catch {
+      // not listening yet
     } finally {
       client.disconnect()
     }
