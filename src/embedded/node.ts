@@ -94,12 +94,18 @@ export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<E
     for (const keyspace of runtime.databases) keyspace.activeExpireCycle()
   }, ACTIVE_EXPIRE_INTERVAL_MS)
   expiry.unref()
+  let closing: Promise<void> | undefined
+  const close = async () => {
+    clearInterval(expiry)
+    runtime.migrateConnections.closeAll()
+    await Promise.all([listener.close(), runtime.bus?.close()])
+    runtime.saveConfig()
+  }
+
   return {
-    async close() {
-      clearInterval(expiry)
-      runtime.migrateConnections.closeAll()
-      await Promise.all([listener.close(), runtime.bus?.close()])
-      runtime.saveConfig()
+    close() {
+      closing ??= close()
+      return closing
     },
     host: settings.host,
     get id() {
