@@ -1,4 +1,5 @@
 import {readFileSync} from 'node:fs'
+import {isIP} from 'node:net'
 import type {ConnectionOptions as TlsConnectionOptions} from 'node:tls'
 
 import {Redis} from 'ioredis'
@@ -85,7 +86,9 @@ async function openConnection(address: NodeAddress, settings: ConnectionSettings
     await authenticate(connection, settings)
     return connection
   } catch (error) {
-    connection.disconnect()
+    // A socket that already ended must not be disconnected again: ioredis would arm a 2 s timer
+    // for a close event that already happened, and keep the process alive for it.
+    if (connection.status !== 'end') connection.disconnect()
     throw describeConnectError(formatAddress(address), socketError ?? error, settings)
   }
 }
@@ -104,7 +107,17 @@ async function authenticate(connection: Redis, settings: ConnectionSettings): Pr
   }
 }
 
-function tlsOptions(address: NodeAddress, tls: TlsSettings): TlsConnectionOptions {
+/**
+ * The AUTH part of a MIGRATE sent to a node, so that keys move between password-protected nodes:
+ * `AUTH2 user password` for an ACL user, `AUTH password` otherwise, nothing without a password.
+ */
+export function migrateAuthArgs(settings: ConnectionSettings): string[] {
+  if (settings.password === undefined) return []
+  return settings.user === undefined ? ['AUTH', settings.password] : ['AUTH2', settings.user, settings.password]
+}
+
+/** TLS options for one node: the server certificate is checked against the host slotctl dialled. */
+export function tlsOptions(address: NodeAddress, tls: TlsSettings): TlsConnectionOptions {
   const read = (file: string | undefined, flag: string) => {
     if (file === undefined) return undefined
     try {
@@ -119,7 +132,8 @@ function tlsOptions(address: NodeAddress, tls: TlsSettings): TlsConnectionOption
   const key = read(tls.keyFile, '--key')
   return {
     rejectUnauthorized: !tls.insecure,
-    servername: address.host,
+    // SNI takes host names only (RFC 6066); an IP is still verified against the certificate's IP SANs.
+    ...(isIP(address.host) === 0 ? {servername: address.host} : {}),
     ...(ca ? {ca} : {}),
     ...(cert ? {cert} : {}),
     ...(key ? {key} : {}),
