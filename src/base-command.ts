@@ -1,8 +1,10 @@
 import {Command, Errors, type Interfaces} from '@oclif/core'
 
-import {SlotctlError} from './cluster/errors.js'
+import {SlotctlError, UsageError} from './cluster/errors.js'
 import {connectionFlags} from './flags.js'
 import {type ConnectionSettings, NodePool} from './redis/connection.js'
+import {paint} from './ui/colour.js'
+import {canPrompt} from './ui/prompt.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
@@ -24,6 +26,13 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
     if (error instanceof SlotctlError) {
       process.exitCode = error.exit
+      if (!this.jsonEnabled()) {
+        // One line that says what failed, never wrapped mid-sentence, then what to do about it.
+        this.logToStderr(`${paint.red('error:')} ${error.message}`)
+        for (const suggestion of error.suggestions) this.logToStderr(`${paint.dim('hint:')} ${suggestion}`)
+        return undefined
+      }
+
       return super.catch(
         new Errors.CLIError(error.message, {code: error.code, exit: error.exit, suggestions: error.suggestions}),
       )
@@ -80,7 +89,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 }
 
 async function askPassword(): Promise<string> {
+  if (!canPrompt()) {
+    throw new UsageError('--askpass needs a terminal to ask on', {
+      code: 'NO_TERMINAL',
+      suggestions: ['Pass the password in REDISCLI_AUTH instead (it stays out of the process list)'],
+    })
+  }
+
   // Loaded only when asked for: prompts must not slow down commands that never prompt.
   const {password} = await import('@inquirer/prompts')
-  return password({mask: false, message: 'Password:'})
+  return password({mask: false, message: 'Password:'}, {output: process.stderr})
 }
