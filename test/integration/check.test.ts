@@ -5,7 +5,7 @@ import {Cluster} from 'ioredis'
 
 import {startCluster, type TestCluster} from '../helpers/cluster.js'
 import {jsonOf, runCli} from '../helpers/cli.js'
-import {redisServerAvailable, referenceCheck, startRedisServer, waitFor} from '../helpers/servers.js'
+import {redisCli, redisServerAvailable, referenceCheck, startRedisServer, waitFor} from '../helpers/servers.js'
 
 type CheckJson = {healthy: boolean; nodes: Array<{id: string}>; problems: Array<{code: string; message: string}>}
 type InfoJson = {masters: Array<{address: string; keys: number}>; totals: {keys: number}}
@@ -93,6 +93,39 @@ describe('check and info on a real 3+3 cluster', {skip: !redisServerAvailable() 
     assert.match(ours.json.problems.find((p) => p.code === 'UNCOVERED_SLOTS')!.message, /slot 16000 not covered/)
     await cluster.with(cluster.masters[2]!, (c) => c.call('CLUSTER', 'ADDSLOTS', 16_000))
     await waitFor('the cluster to be healthy again', async () => (await check(cluster.seed)).status === 0)
+  })
+
+  it('with --search-multiple-owners, finds keys a non-owner holds, as redis-cli does', async () => {
+    // Plant a key of slot 12182 ("foo", owned by the third master) on the first master, as a half-done
+    // migration would leave it: IMPORTING lets ASKING write there, then the slot is closed again.
+    const [owner, stranger] = [cluster.masters[2]!, cluster.masters[0]!]
+    await cluster.with(stranger, async (c) => {
+      await c.call('CLUSTER', 'SETSLOT', 12_182, 'IMPORTING', ids[2]!)
+      await c.call('ASKING')
+      await c.call('SET', 'foo', 'stray')
+      await c.call('CLUSTER', 'SETSLOT', 12_182, 'STABLE')
+    })
+    const plain = await check(cluster.seed)
+    assert.equal(plain.status, 0, 'without the search, the stray key is invisible')
+    const result = await runCli(['check', cluster.seed, '--search-multiple-owners', '--json'])
+    const problems = jsonOf<CheckJson>(result).problems
+    assert.equal(result.status, 1)
+    assert.deepEqual(
+      problems.map((p) => p.code),
+      ['MULTIPLE_OWNERS'],
+    )
+    assert.match(
+      problems[0]!.message,
+      new RegExp(`slot 12182 has 2 owners.*${owner.port}|slot 12182 has 2 owners.*${stranger.port}`),
+    )
+    const reference = redisCli(['--cluster', 'check', cluster.seed, '--cluster-search-multiple-owners'])
+    assert.match(reference.output, /Slot 12182 has 2 owners/)
+    await cluster.with(stranger, async (c) => {
+      await c.call('CLUSTER', 'SETSLOT', 12_182, 'IMPORTING', ids[2]!)
+      await c.call('ASKING')
+      await c.call('DEL', 'foo')
+      await c.call('CLUSTER', 'SETSLOT', 12_182, 'STABLE')
+    })
   })
 
   it('reports a failed master whose replica took over, where redis-cli sees nothing wrong', async () => {
