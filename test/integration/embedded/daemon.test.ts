@@ -43,7 +43,7 @@ test('the daemon runs every configured node and closes them on SIGTERM', async (
   const exited = new Promise<number | null>((resolve) => daemon.once('exit', (code) => resolve(code)))
   daemon.kill('SIGTERM')
   assert.equal(await exited, 0)
-  const probe = new Redis({lazyConnect: true, port: ports[0], retryStrategy: () => null})
+  const probe = new Redis({lazyConnect: true, port: ports[0]!, retryStrategy: () => null})
   probe.on('error', () => {})
   await assert.rejects(probe.connect())
 })
