@@ -55,7 +55,14 @@ It keeps going when the node it started from goes away (any known node will do) 
       description: 'Milliseconds between two readings of the cluster.',
       min: 100,
     }),
-    until: Flags.string({description: 'Stop after the first event with this code.', options: [...EVENT_CODES]}),
+    // Checked by hand: oclif exits 1 on a value outside `options`, and the contract says 2 for bad input.
+    until: Flags.string({
+      description: `Stop after the first event with this code: ${EVENT_CODES.join(', ')}.`,
+      async parse(input) {
+        if ((EVENT_CODES as readonly string[]).includes(input)) return input
+        throw new Error(`${input} is not an event code; one of: ${EVENT_CODES.join(', ')}`)
+      },
+    }),
   }
   static override summary = 'Watch a cluster live: failures, failovers, slot and membership changes as events.'
 

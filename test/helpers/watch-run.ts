@@ -3,6 +3,7 @@
  * arrived.
  */
 import assert from 'node:assert/strict'
+import type {ChildProcess} from 'node:child_process'
 import {createInterface} from 'node:readline'
 
 import type {WatchEvent} from '../../src/cluster/events.js'
@@ -10,6 +11,12 @@ import {type CliOptions, spawnCli} from './cli.js'
 import {waitFor} from './servers.js'
 
 export type Received = WatchEvent & {receivedAt: number}
+
+/** Watches a failed test left behind die with the test process. */
+const running = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
 
 export class WatchRun {
   readonly events: Received[] = []
@@ -20,6 +27,8 @@ export class WatchRun {
 
   constructor(args: string[], options: CliOptions = {}) {
     this.child = spawnCli(['watch', ...args], options)
+    running.add(this.child)
+    this.child.once('exit', () => running.delete(this.child))
     createInterface({input: this.child.stdout}).on('line', (line) => this.receive(line))
     let stderr = ''
     this.child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
@@ -45,9 +54,16 @@ export class WatchRun {
     return this.exited
   }
 
-  /** Resolves when the process ends by itself. */
-  exit(): Promise<{status: number; stderr: string}> {
-    return this.exited
+  /** Resolves when the process ends by itself; kills it and rejects when it has not after `timeoutMs`. */
+  async exit(timeoutMs = 30_000): Promise<{status: number; stderr: string}> {
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.child.kill('SIGKILL')
+        reject(new Error(`watch still running after ${timeoutMs} ms; events: ${this.codes().join(', ')}`))
+      }, timeoutMs)
+    })
+    return Promise.race([this.exited, late]).finally(() => clearTimeout(timer))
   }
 
   private receive(line: string): void {
