@@ -191,7 +191,7 @@ export type Arg = string | Buffer
 export function encodeCommand(argv: Arg[]): Buffer {
   const parts: Buffer[] = [Buffer.from(`*${argv.length}\r\n`)]
   for (const arg of argv) {
-    const bytes = Buffer.isBuffer(arg) ? arg : Buffer.from(arg, 'latin1')
+    const bytes = Buffer.isBuffer(arg) ? arg : Buffer.from(arg, 'utf8')
     parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n'))
   }
 

@@ -3,6 +3,8 @@
  * on the same topology of nodes on both sides. Every reply is normalised (per step, where a difference is legitimate)
  * and rendered back to RESP bytes, so that the two sides are compared byte for byte, types included.
  */
+import {createHash} from 'node:crypto'
+
 import {type Arg, type Reply, RespConnection, encodeCommand, render, textOf} from './resp.js'
 import type {TestNode} from './nodes.js'
 
@@ -64,7 +66,7 @@ function describeStep(step: Step, side: Side): string {
 }
 
 function show(arg: Arg, side: Side): string {
-  if (Buffer.isBuffer(arg)) return `<${arg.toString('hex')}>`
+  if (Buffer.isBuffer(arg)) return arg.length > 48 ? `<${arg.length} bytes>` : `<${arg.toString('hex')}>`
   return arg.length > 48 ? `${arg.slice(0, 45)}...` : unvar(arg, side)
 }
 
@@ -283,6 +285,12 @@ export const within =
     const value = Number(reply.v)
     return value >= lo && value <= hi ? {t: ':', v: `<${lo}..${hi}>`} : reply
   }
+
+/** A bulk string replaced by its length and SHA-1 (large values: the report stays readable, the bytes still count). */
+export const digest: Normaliser = (reply) => {
+  if (reply.t !== '$' || !reply.v) return reply
+  return {t: '$', v: Buffer.from(`<${reply.v.length} bytes, sha1 ${createHash('sha1').update(reply.v).digest('hex')}>`)}
+}
 
 /** Only the number of elements of an array or set (SPOP with a count picks random members). */
 export const size: Normaliser = (reply) => {
