@@ -131,7 +131,18 @@ function groupSlots(keyOf: (slot: number) => string | undefined): Array<{key: st
   return [...groups].map(([key, slots]) => ({key, slots: toRanges(slots)}))
 }
 
+/** Who owns what according to one view, as one comparable string (redis-cli's "config signature"). */
+function viewSignature(view: readonly NodeLine[]): string {
+  return view
+    .filter((line) => line.role === 'master' && line.slots.length > 0)
+    .map((line) => `${line.id}:${formatRanges(line.slots)}`)
+    .sort()
+    .join('|')
+}
+
 function checkAgreement(snapshot: ClusterSnapshot): Finding[] {
+  // Most clusters agree: compare one string per node before looking at any slot.
+  if (new Set(snapshot.nodes.map((reading) => viewSignature(reading.view))).size <= 1) return []
   const views = snapshot.nodes.map((reading) => ({map: ownerMap(reading.view), reading}))
   const members = knownMembers(snapshot)
   const nameOf = (id: string) => (id === '' ? 'nobody' : describeNode(refOfLine(members.get(id)!)))
@@ -213,16 +224,28 @@ function countLabel(ranges: readonly SlotRange[]): string {
 }
 
 function checkMultipleOwners(snapshot: ClusterSnapshot): Finding[] {
+  // Count claims per slot first: only the rare slots with two claims need to know who made them.
+  const claims = new Uint8Array(SLOT_COUNT)
+  for (const reading of masters(snapshot)) for (const slot of slotsOf(reading.self.slots)) claims[slot]!++
   const claimants = new Map<number, NodeReading[]>()
-  const byId = new Map(snapshot.nodes.map((reading) => [reading.self.id, reading]))
-  for (const reading of masters(snapshot)) {
-    for (const slot of slotsOf(reading.self.slots)) claimants.set(slot, [...(claimants.get(slot) ?? []), reading])
+  const claim = (slot: number, reading: NodeReading) => {
+    const current = claimants.get(slot)
+    if (!current) claimants.set(slot, [reading])
+    else if (!current.includes(reading)) current.push(reading)
   }
 
+  for (const reading of masters(snapshot)) {
+    for (const slot of slotsOf(reading.self.slots)) if (claims[slot]! > 1) claim(slot, reading)
+  }
+
+  const byId = new Map(snapshot.nodes.map((reading) => [reading.self.id, reading]))
   for (const stray of snapshot.strayKeys ?? []) {
     const holder = byId.get(stray.nodeId)
-    const current = claimants.get(stray.slot) ?? []
-    if (holder && !current.includes(holder)) claimants.set(stray.slot, [...current, holder])
+    if (!holder) continue
+    // The slot's rightful owner is a claimant too, even when it was the only one.
+    for (const owner of masters(snapshot))
+      if (claims[stray.slot] === 1 && ownsSlot(owner, stray.slot)) claim(stray.slot, owner)
+    claim(stray.slot, holder)
   }
 
   return groupSlots((slot) => {
@@ -240,6 +263,9 @@ function checkMultipleOwners(snapshot: ClusterSnapshot): Finding[] {
     }
   })
 }
+
+const ownsSlot = (reading: NodeReading, slot: number): boolean =>
+  reading.self.slots.some((range) => range.start <= slot && slot <= range.end)
 
 function checkClusterState(snapshot: ClusterSnapshot): Finding[] {
   const failing = snapshot.nodes.filter((reading) => reading.clusterInfo.cluster_state !== 'ok')

@@ -1,4 +1,4 @@
-import {type SlotRange, toRanges} from './slots.js'
+import {mergeRanges, type SlotRange} from './slots.js'
 
 /** One line of CLUSTER NODES: how the node that printed it sees one member of the cluster. */
 export type NodeLine = {
@@ -93,7 +93,7 @@ function parseSlotTokens(tokens: string[]): {
   migrating: SlotTransfer[]
   owned: SlotRange[]
 } {
-  const owned: number[] = []
+  const owned: SlotRange[] = []
   const importing: SlotTransfer[] = []
   const migrating: SlotTransfer[] = []
   for (const token of tokens) {
@@ -107,11 +107,10 @@ function parseSlotTokens(tokens: string[]): {
     const range = /^(\d+)(?:-(\d+))?$/.exec(token)
     if (!range) throw new NodesParseError(`CLUSTER NODES slot token not understood: ${token}`)
     const start = Number(range[1])
-    const end = range[2] === undefined ? start : Number(range[2])
-    for (let slot = start; slot <= end; slot++) owned.push(slot)
+    owned.push({end: range[2] === undefined ? start : Number(range[2]), start})
   }
 
-  return {importing, migrating, owned: toRanges(owned)}
+  return {importing, migrating, owned: mergeRanges(owned)}
 }
 
 export const isFailed = (line: NodeLine): boolean => line.flags.includes('fail')

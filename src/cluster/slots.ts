@@ -29,6 +29,20 @@ export function toRanges(slots: Iterable<number>): SlotRange[] {
   return ranges
 }
 
+/** Sorts ranges and merges those that overlap or touch. */
+export function mergeRanges(ranges: readonly SlotRange[]): SlotRange[] {
+  const sorted = [...ranges].sort((a, b) => a.start - b.start)
+  const merged: SlotRange[] = []
+  for (const range of sorted) {
+    const last = merged.at(-1)
+    if (last && range.start <= last.end + 1)
+      merged[merged.length - 1] = {end: Math.max(last.end, range.end), start: last.start}
+    else merged.push(range)
+  }
+
+  return merged
+}
+
 export function* slotsOf(ranges: Iterable<SlotRange>): Generator<number> {
   for (const {end, start} of ranges) for (let slot = start; slot <= end; slot++) yield slot
 }

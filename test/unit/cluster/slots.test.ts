@@ -25,6 +25,17 @@ describe('slots, key hash slots and addresses', () => {
     assert.equal(countSlots(toRanges([0, 1, 2, 5])), 4)
   })
 
+  it('merges overlapping and touching ranges, as CLUSTER NODES may list them', () => {
+    const merged = mergeRanges([
+      {end: 20, start: 11},
+      {end: 5, start: 0},
+      {end: 10, start: 6},
+      {end: 40, start: 30},
+      {end: 35, start: 31},
+    ])
+    assert.equal(formatRanges(merged), '0-20,30-40')
+  })
+
   it('finds the missing slots', () => {
     assert.equal(formatRanges(missingRanges([{end: 16_383, start: 10}])), '0-9')
     assert.deepEqual(missingRanges([{end: 16_383, start: 0}]), [])
