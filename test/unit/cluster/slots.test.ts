@@ -4,7 +4,15 @@ import {describe, it} from 'node:test'
 import {formatAddress, parseAddress} from '../../../src/cluster/address.js'
 import {UsageError} from '../../../src/cluster/errors.js'
 import {crc16, keyHashSlot, SLOT_COUNT} from '../../../src/cluster/keyslot.js'
-import {countSlots, formatRanges, missingRanges, parseSlotRange, slotsOf, toRanges} from '../../../src/cluster/slots.js'
+import {
+  countSlots,
+  formatRanges,
+  mergeRanges,
+  missingRanges,
+  parseSlotRange,
+  slotsOf,
+  toRanges,
+} from '../../../src/cluster/slots.js'
 
 describe('slots, key hash slots and addresses', () => {
   it('collapses any slot list into sorted ranges and back', () => {
