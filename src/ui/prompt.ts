@@ -18,10 +18,13 @@ export const canPrompt = (): boolean => Boolean(process.stdin.isTTY && process.s
 export async function confirmOrRefuse(message: string, {flagName, yes}: ConfirmOptions): Promise<void> {
   if (yes) return
   if (!canPrompt()) {
-    throw new UsageError(`${message.replace(/\?$/, '')}: confirmation needed, and there is no terminal to ask on`, {
-      code: 'CONFIRMATION_REQUIRED',
-      suggestions: [`Pass ${flagName} to go ahead without a question`],
-    })
+    throw new UsageError(
+      `${message.replace(/\?$/, '')}: not without confirmation, and there is no terminal to ask on: pass ${flagName}`,
+      {
+        code: 'CONFIRMATION_REQUIRED',
+        suggestions: [`Pass ${flagName} to go ahead without a question`],
+      },
+    )
   }
 
   if (!(await ask(message))) {
