@@ -144,7 +144,7 @@ function membersFrom(
       importing: own ? own.line.importing : (previous?.importing ?? []),
       migrating: own ? own.line.migrating : (previous?.migrating ?? []),
       role: line.role,
-      slots: toRanges(owners.get(id) ?? []),
+      slots: owners.get(id) ?? [],
       suspectedBy: sightings.filter((s) => isSuspected(s.line)).map((s) => s.reader),
       ...(line.masterId === undefined ? {} : {masterId: line.masterId}),
       ...carriedProbe(previous),
@@ -180,37 +180,49 @@ function withProbe(member: Member, probe: NodeProbe | undefined): Member {
   return {...rest, clusterState: probe.clusterState, keys: probe.keys, reachable: true}
 }
 
-/** Slot -> owner id the way Redis settles conflicting claims: the highest config epoch wins. */
-function resolveOwners(sightings: readonly Sighting[]): Map<string, number[]> {
+/** Owner id -> slots, the way Redis settles conflicting claims: for each slot, the highest config epoch wins. */
+function resolveOwners(sightings: readonly Sighting[]): Map<string, SlotRange[]> {
   const epochs = new Float64Array(SLOT_COUNT).fill(-1)
-  const owner: string[] = Array.from({length: SLOT_COUNT}, () => '')
+  const owner = new Array<string>(SLOT_COUNT).fill('')
   for (const {line} of sightings) {
     if (line.role !== 'master') continue
-    for (const slot of slotsOf(line.slots)) {
-      if (line.configEpoch <= (epochs[slot] ?? -1)) continue
-      epochs[slot] = line.configEpoch
-      owner[slot] = line.id
+    for (const {end, start} of line.slots) {
+      for (let slot = start; slot <= end; slot++) {
+        if (line.configEpoch <= (epochs[slot] ?? -1)) continue
+        epochs[slot] = line.configEpoch
+        owner[slot] = line.id
+      }
     }
   }
 
-  const bySlots = new Map<string, number[]>()
-  owner.forEach((id, slot) => {
-    if (id === '') return
-    const slots = bySlots.get(id) ?? []
-    slots.push(slot)
-    bySlots.set(id, slots)
-  })
-  return bySlots
+  return runs(owner)
 }
 
 function uncoveredSlots(members: readonly Member[]): SlotRange[] {
-  const served = members.filter((member) => !member.failed && member.role === 'master').flatMap((m) => m.slots)
-  const covered = new Uint8Array(SLOT_COUNT)
-  for (const slot of slotsOf(served)) covered[slot] = 1
-  const missing: number[] = []
-  covered.forEach((flag, slot) => flag === 0 && missing.push(slot))
-  return toRanges(missing)
+  const served = new Array<string>(SLOT_COUNT).fill('uncovered')
+  for (const member of members) {
+    if (member.failed || member.role !== 'master') continue
+    for (const {end, start} of member.slots) served.fill('', start, end + 1)
+  }
+
+  return runs(served).get('uncovered') ?? []
 }
+
+/** Value -> the ranges of consecutive slots holding it ('' means none): one pass, already sorted. */
+function runs(bySlot: readonly string[]): Map<string, SlotRange[]> {
+  const found = new Map<string, SlotRange[]>()
+  for (let start = 0, slot = 1; slot <= bySlot.length; slot++) {
+    const value = bySlot[start] ?? ''
+    if (slot < bySlot.length && bySlot[slot] === value) continue
+    if (value !== '') found.set(value, [...(found.get(value) ?? []), {end: slot - 1, start}])
+    start = slot
+  }
+
+  return found
+}
+
+const overlaps = (a: readonly SlotRange[], b: readonly SlotRange[]): boolean =>
+  a.some((x) => b.some((y) => x.start <= y.end && y.start <= x.end))
 
 /** The first event of every watch: what it is watching, so that scripts know it is ready. */
 export function startedEvent(state: WatchState, seed: string, time: Date): WatchEvent {
@@ -398,14 +410,13 @@ function openSlotChanges(previous: WatchState, current: WatchState): Draft[] {
 }
 
 function coverageChanges(previous: WatchState, current: WatchState): Draft[] {
+  if (previous.uncovered.length === 0 && current.uncovered.length === 0) return []
   const before = new Set(slotsOf(previous.uncovered))
   const now = new Set(slotsOf(current.uncovered))
   const lost = toRanges([...now].filter((slot) => !before.has(slot)))
   const restored = toRanges([...before].filter((slot) => !now.has(slot)))
-  const ownersOf = (slots: SlotRange[], state: WatchState) => {
-    const set = new Set(slotsOf(slots))
-    return state.members.filter((m) => m.role === 'master' && [...slotsOf(m.slots)].some((s) => set.has(s)))
-  }
+  const ownersOf = (slots: SlotRange[], state: WatchState) =>
+    state.members.filter((m) => m.role === 'master' && overlaps(m.slots, slots))
 
   const drafts: Draft[] = []
   if (lost.length > 0) {
