@@ -23,6 +23,11 @@ export class ClientState {
   transactionFailed = false
   /** QUIT: close the connection once the replies are written. */
   closing = false
+  /** The replication stream from our master: no redirections, no replies. */
+  isMaster = false
+  /** Writes to the connection now, after any pending replies (replication streams use it). */
+  push: ((data: Buffer) => void) | undefined
+  onClose: (() => void) | undefined
 
   constructor(
     readonly address: string,

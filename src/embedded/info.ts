@@ -102,7 +102,7 @@ function replicationFields(node: NodeRuntime): [string, string | number][] {
       ['role', 'slave'],
       ['master_host', master?.ip ?? '?'],
       ['master_port', master?.port ?? 0],
-      ['master_link_status', master?.linkConnected ? 'up' : 'down'],
+      ['master_link_status', node.replicationLink?.connected ? 'up' : 'down'],
       ['master_last_io_seconds_ago', 0],
       ['master_sync_in_progress', 0],
       ['slave_read_repl_offset', myself.replicationOffset],
@@ -119,7 +119,7 @@ function replicationFields(node: NodeRuntime): [string, string | number][] {
   const replicas = cluster && myself ? cluster.replicasOf(myself) : []
   return [
     ['role', 'master'],
-    ['connected_slaves', replicas.length],
+    ['connected_slaves', node.replication.replicaCount],
     ...replicas.map((replica, index): [string, string] => [
       `slave${index}`,
       `ip=${replica.ip},port=${replica.port},state=online,offset=${replica.replicationOffset},lag=0`,

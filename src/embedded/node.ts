@@ -1,7 +1,10 @@
 /** Starting and stopping one embedded node: client port, cluster bus, nodes.conf, timers. */
+import {ClientState} from './client.js'
 import {ClusterBus} from './cluster/bus.js'
 import {loadClusterConfig, saveClusterConfig} from './cluster/persistence.js'
 import {BUS_PORT_OFFSET, ClusterNode, ClusterState, newNodeId} from './cluster/state.js'
+import {execute} from './commands/dispatch.js'
+import {ReplicationLink} from './replication.js'
 import {NodeRuntime, type NodeSettings} from './runtime.js'
 import {listenForClients} from './server.js'
 
@@ -28,7 +31,8 @@ export type EmbeddedNode = {
   close(): Promise<void>
 }
 
-const ACTIVE_EXPIRE_INTERVAL_MS = 100
+/** Active expiry and replication follow-up run this often. */
+const CRON_INTERVAL_MS = 100
 
 function settingsFrom(options: EmbeddedNodeOptions): NodeSettings {
   return {
@@ -72,6 +76,31 @@ function setUpCluster(runtime: NodeRuntime): ClusterState {
   return cluster
 }
 
+/** Keeps the replication link pointed at our master (or closed when we are a master). */
+function followMaster(runtime: NodeRuntime): void {
+  const cluster = runtime.cluster
+  if (!cluster) return
+  const {myself} = cluster
+  const master = myself.role === 'slave' ? cluster.masterOf(myself) : undefined
+  let link = runtime.replicationLink
+  if (link && (!master || link.host !== master.ip || link.port !== master.port)) {
+    link.stop()
+    link = undefined
+  }
+
+  if (!link && master?.ip) {
+    const stream = new ClientState(`${master.ip}:${master.port}`, false)
+    stream.isMaster = true
+    link = new ReplicationLink(master.ip, master.port, runtime.password, (args) => {
+      void execute(runtime, stream, args)
+      stream.reply.truncate(0)
+    })
+  }
+
+  runtime.replicationLink = link
+  myself.replicationOffset = link ? link.offset : runtime.replication.offset
+}
+
 export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<EmbeddedNode> {
   const runtime = new NodeRuntime(settingsFrom(options))
   const {settings} = runtime
@@ -90,14 +119,16 @@ export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<E
     runtime.bus = bus
   }
 
-  const expiry = setInterval(() => {
+  const cron = setInterval(() => {
     for (const keyspace of runtime.databases) keyspace.activeExpireCycle()
-  }, ACTIVE_EXPIRE_INTERVAL_MS)
-  expiry.unref()
+    followMaster(runtime)
+  }, CRON_INTERVAL_MS)
+  cron.unref()
   let closing: Promise<void> | undefined
   const close = async () => {
-    clearInterval(expiry)
+    clearInterval(cron)
     runtime.migrateConnections.closeAll()
+    runtime.replicationLink?.stop()
     await Promise.all([listener.close(), runtime.bus?.close()])
     runtime.saveConfig()
   }

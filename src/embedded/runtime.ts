@@ -9,6 +9,7 @@ import type {ClusterBus} from './cluster/bus.js'
 import type {ClusterState} from './cluster/state.js'
 import {Keyspace} from './keyspace.js'
 import {MigrateConnectionCache} from './migrate-client.js'
+import {type ReplicationLink, ReplicationSource} from './replication.js'
 
 export const REDIS_VERSION = '7.0.15'
 
@@ -59,6 +60,9 @@ export class NodeRuntime {
   readonly runId = randomBytes(20).toString('hex')
   readonly stats = {commands: 0, connections: 0, rejectedCalls: 0}
   readonly migrateConnections = new MigrateConnectionCache()
+  readonly replication = new ReplicationSource()
+  /** The stream from our master while this node is a replica. */
+  replicationLink: ReplicationLink | undefined
   cluster: ClusterState | undefined
   bus: ClusterBus | undefined
   /** Persists the cluster configuration (nodes.conf) now. */

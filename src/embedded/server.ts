@@ -34,7 +34,14 @@ class Connection {
       if (!this.busy) socket.resume()
     })
     socket.on('error', () => socket.destroy())
-    socket.on('close', () => node.clients.delete(this.client))
+    socket.on('close', () => {
+      node.clients.delete(this.client)
+      this.client.onClose?.()
+    })
+    this.client.push = (data) => {
+      this.flush()
+      if (!socket.destroyed) socket.write(data)
+    }
   }
 
   /** Runs every complete request buffered so far. */

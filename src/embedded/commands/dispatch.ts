@@ -102,7 +102,7 @@ export function execute(node: NodeRuntime, client: ClientState, args: Buffer[]):
   const refusal = precheck(client, spec, args)
   if (refusal || !spec) return refuse(node, client, refusal ?? 'ERR')
   const inTransaction = client.transaction !== undefined && !spec.transactionControl
-  if (node.cluster && spec.keys) {
+  if (node.cluster && spec.keys && !client.isMaster) {
     const redirect = routeCommands(node.cluster, node.keyspace, client, [routed(spec, args)])
     if (redirect) return refuse(node, client, redirect)
   }
@@ -127,9 +127,14 @@ function refuse(node: NodeRuntime, client: ClientState, message: string): void {
 function run(node: NodeRuntime, client: ClientState, spec: CommandSpec, args: Buffer[]): void | Promise<void> {
   const keyspace = node.databases[client.db] ?? node.keyspace
   const context: CommandContext = {client, keyspace, node, reply: client.reply}
+  const propagate = () => {
+    if (spec.write) node.replication.propagate(keyspace, client.db, commandKeys(spec, args), args)
+  }
+
   try {
     const result = spec.run(context, args)
-    if (result) return result.catch((error: unknown) => replyError(client, error))
+    if (result) return result.then(propagate, (error: unknown) => replyError(client, error))
+    propagate()
   } catch (error) {
     replyError(client, error)
   }

@@ -201,13 +201,23 @@ function info(context: CommandContext, args: Buffer[]): void {
   )
 }
 
-/** WAIT: nothing replicates yet, so no replica ever acknowledges; answers 0 after the timeout like Redis. */
-async function wait({reply}: CommandContext, args: Buffer[]): Promise<void> {
-  integerArg(args[1])
+/**
+ * WAIT: replicas apply the stream as it arrives and do not acknowledge offsets, so the attached replicas
+ * count as caught up; with fewer than asked for, it waits for the timeout like Redis (0 waits no time here).
+ */
+async function wait({node, reply}: CommandContext, args: Buffer[]): Promise<void> {
+  const wanted = integerArg(args[1])
   const timeout = integerArg(args[2], 'ERR timeout is not an integer or out of range')
   if (timeout < 0) throw new CommandError('ERR timeout is negative')
-  if (timeout > 0) await new Promise((resolve) => setTimeout(resolve, timeout))
-  reply.integer(0)
+  if (node.replication.replicaCount < wanted && timeout > 0)
+    await new Promise((resolve) => setTimeout(resolve, timeout))
+  reply.integer(node.replication.replicaCount)
+}
+
+/** The replica side of embedded replication asks for the stream with this (see replication.ts). */
+function embeddedSync({client, node, reply}: CommandContext): void {
+  reply.ok()
+  node.replication.attach(client, node.databases)
 }
 
 function commandInfo(reply: ReplyWriter, name: string, spec: CommandSpec | undefined): void {
@@ -253,6 +263,7 @@ export function serverCommands(table: () => CommandTable): CommandTable {
     command: {arity: -1, run: commandCommand(table)},
     config: {arity: -2, run: config},
     echo: {arity: 2, run: ({reply}, args) => reply.bulk(arg(args, 1))},
+    'embedded.sync': {arity: 1, run: embeddedSync},
     hello: {arity: -1, noAuth: true, run: hello},
     info: {arity: -1, run: info},
     ping: {arity: -1, run: ping},

@@ -57,6 +57,20 @@ test('replicas join, gossip their role everywhere and redirect keyed commands to
   assert.equal(await client.readonly(), 'OK')
   assert.equal(await client.get(keyInSlot), null)
   await assert.rejects(client.set(keyInSlot, 'v'), /MOVED/)
+
+  // Writes on the master reach the replica, which serves them after READONLY.
+  const writer = new Redis({host: master.host, lazyConnect: true, port: master.port})
+  t.after(() => writer.disconnect())
+  await writer.connect()
+  await writer.set(keyInSlot, 'replicated', 'PX', 60_000)
+  await writer.rpush(`{${keyInSlot}}list`, 'a', 'b')
+  assert.equal(await writer.call('WAIT', '1', '1000'), 1)
+  await waitFor('the write to reach the replica', async () => (await client.get(keyInSlot)) === 'replicated')
+  assert.deepEqual(await client.lrange(`{${keyInSlot}}list`, 0, -1), ['a', 'b'])
+  assert.ok((await client.pttl(keyInSlot)) > 50_000)
+  await writer.del(keyInSlot)
+  await waitFor('the delete to reach the replica', async () => (await client.exists(keyInSlot)) === 0)
+  assert.match(await call(replica, 'INFO', 'replication'), /master_link_status:up\r?\n/)
 })
 
 /** A key whose hash slot is `slot`, found by asking the node. */
