@@ -81,7 +81,8 @@ export async function startNode(flavour: Flavour, options: NodeOptions): Promise
     const server = await startRedisServer({
       cluster: options.cluster,
       // DEBUG DIGEST-VALUE is compared too; 7.0 refuses DEBUG unless this is set at startup.
-      config: {'enable-debug-command': 'yes'},
+      // A replica's first sync should not wait the default 5 s for more replicas to join.
+      config: {'enable-debug-command': 'yes', 'repl-diskless-sync-delay': '0'},
     })
     const node: TestNode = {
       busPort: server.port + 10_000,
@@ -146,7 +147,37 @@ export async function joinTwo(a: TestNode, b: TestNode): Promise<void> {
   })
 }
 
+/** A master `a` with every slot and its replica `b`; waits until both see `b` as a replica of `a` and are ok. */
+export async function joinReplica(a: TestNode, b: TestNode): Promise<void> {
+  await call(a, 'CLUSTER', 'ADDSLOTSRANGE', '0', '16383')
+  await call(a, 'CLUSTER', 'MEET', b.host, String(b.port))
+  // known_nodes counts handshake nodes too: wait until each knows the other's real id.
+  await waitFor(`${a.flavour} nodes to meet`, async () => {
+    const [viewA, viewB] = await Promise.all([call(a, 'CLUSTER', 'NODES'), call(b, 'CLUSTER', 'NODES')])
+    return (textOf(viewA) ?? '').includes(b.id) && (textOf(viewB) ?? '').includes(a.id)
+  })
+  await call(b, 'CLUSTER', 'REPLICATE', a.id)
+  await waitFor(`${a.flavour} replica to be seen by both nodes`, async () => {
+    for (const node of [a, b]) {
+      const nodes = textOf(await call(node, 'CLUSTER', 'NODES')) ?? ''
+      if (!nodes.split('\n').some((line) => line.startsWith(`${b.id} `) && line.includes(`slave ${a.id}`))) return false
+      if (!(await clusterInfo(node)).includes('cluster_state:ok')) return false
+    }
+
+    // A real replica has finished its first sync (the embedded node may not report the link at all).
+    if (b.flavour === 'real')
+      return (textOf(await call(b, 'INFO', 'replication')) ?? '').includes('master_link_status:up')
+    return true
+  })
+}
+
 /** Deletes every key on every node (not compared: the reset between cases). */
 export async function flushAll(nodes: TestNode[]): Promise<void> {
-  await Promise.all(nodes.map((node) => call(node, 'FLUSHALL')))
+  // Replicas refuse writes (READONLY You can't write against a read only replica.): only masters are flushed.
+  await Promise.all(
+    nodes.map(async (node) => {
+      const role = textOf(await call(node, 'INFO', 'replication')) ?? ''
+      if (!role.includes('role:slave')) await call(node, 'FLUSHALL')
+    }),
+  )
 }

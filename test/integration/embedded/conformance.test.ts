@@ -16,6 +16,7 @@ import {
   assignAllSlots,
   call,
   flushAll,
+  joinReplica,
   joinTwo,
   startNode,
   subjectFlavour,
@@ -52,7 +53,7 @@ import {requireRedisServer} from '../../helpers/servers.js'
 // Topologies. Each group gets its own pair of environments, started on first use and stopped after the group;
 // every case starts from FLUSHALL on every node and fresh connections (so RESP3 or AUTH never leak between cases).
 
-type Topology = 'cluster' | 'standalone' | 'auth' | 'two-masters'
+type Topology = 'cluster' | 'standalone' | 'auth' | 'two-masters' | 'master-replica'
 const PASSWORD = 'sekret'
 
 async function startTopology(flavour: Flavour, topology: Topology): Promise<Record<string, TestNode>> {
@@ -79,6 +80,12 @@ async function startTopology(flavour: Flavour, topology: Topology): Promise<Reco
       case 'two-masters': {
         const [a, b] = await Promise.all([start({cluster: true}), start({cluster: true})])
         await joinTwo(a, b)
+        return {a, b}
+      }
+
+      case 'master-replica': {
+        const [a, b] = await Promise.all([start({cluster: true}), start({cluster: true})])
+        await joinReplica(a, b)
         return {a, b}
       }
     }
@@ -828,6 +835,21 @@ group('expiry', 'cluster', [
     ['GET', 'k'],
     ['EXISTS', 'l'],
     ['TTL', 'k'],
+    ['DBSIZE'],
+  ]),
+  c('expired keys are invisible before they are collected', [
+    ['SET', 'k', 'v', 'PX', '20'],
+    ['HSET', 'h', 'f', 'v'],
+    ['PEXPIRE', 'h', '20'],
+    ['SET', 'keep', 'v'],
+    {sleep: 60},
+    // KEYS and SCAN skip logically expired keys whether or not the active cycle has removed them yet.
+    n(sorted, 'KEYS', '*'),
+    {scan: []},
+    ['TYPE', 'k'],
+    ['HGET', 'h', 'f'],
+    ['EXISTS', 'h'],
+    ['PTTL', 'h'],
     ['DBSIZE'],
   ]),
   c('EXPIRE errors', [
@@ -1580,6 +1602,11 @@ group('cluster, two masters', 'two-masters', [
     on('a', 'EXISTS', '{b}y'),
     on('a', 'MGET', '{b}x', '{b}y'),
     on('a', 'MGET', '{b}x', '{b}x'),
+    on('a', 'MGET', '{b}y', '{b}z'),
+    on('a', 'MULTI'),
+    on('a', 'GET', '{b}x'),
+    on('a', 'GET', '{b}y'),
+    on('a', 'EXEC'),
     on('b', 'GET', '{b}x'),
     on('b', 'ASKING'),
     on('b', 'GET', '{b}y'),
@@ -1603,6 +1630,77 @@ group('cluster, two masters', 'two-masters', [
     on('b', 'GET', '{b}x'),
     {cmd: ['CLUSTER', 'NODES'], n: twoNodes, on: 'a'},
   ]),
+])
+
+// ---------------------------------------------------------------------------------------------------------------
+// A master `a` with every slot and its replica `b` (key `k` is in slot 7629).
+
+/** Each element of an array reply through `normalise` (CLUSTER REPLICAS gives CLUSTER NODES lines). */
+const eachItem =
+  (normalise: Normaliser): Normaliser =>
+  (reply, side) =>
+    reply.t === '*' && reply.v ? {t: '*', v: reply.v.map((item) => normalise(item, side))} : reply
+
+group('cluster, master and replica', 'master-replica', [
+  c('views of a master and its replica', [
+    n(twoNodeInfo, 'CLUSTER', 'INFO'),
+    {cmd: ['CLUSTER', 'INFO'], n: twoNodeInfo, on: 'b'},
+    n(twoNodes, 'CLUSTER', 'NODES'),
+    {cmd: ['CLUSTER', 'NODES'], n: twoNodes, on: 'b'},
+    on('b', 'CLUSTER', 'REPLICAS', '<id:b>'),
+    on('a', 'CLUSTER', 'REPLICATE', '<id:b>'),
+    on('b', 'CLUSTER', 'REPLICATE', '<id:b>'),
+    on('b', 'CLUSTER', 'REPLICATE', '<id:a>'),
+    on('b', 'CLUSTER', 'SETSLOT', '5', 'STABLE'),
+    on('b', 'CLUSTER', 'ADDSLOTS', '5'),
+  ]),
+  c(
+    'CLUSTER REPLICAS entries',
+    [
+      n(eachItem(twoNodes), 'CLUSTER', 'REPLICAS', '<id:a>'),
+      {cmd: ['CLUSTER', 'REPLICAS', '<id:a>'], n: eachItem(twoNodes), on: 'b'},
+    ],
+    // redis-server: each element is one CLUSTER NODES line without a newline ($80 "<id> 127.0.0.1:...connected").
+    // embedded: the same line with a trailing "\n" ($81).
+    'embedded ends each CLUSTER REPLICAS entry with a newline',
+  ),
+  c('a replica redirects to its master, and serves reads after READONLY', [
+    on('b', 'GET', 'k'),
+    on('b', 'SET', 'k', 'v'),
+    on('b', 'MGET', '{t}a', '{t}b'),
+    on('b', 'READONLY'),
+    on('b', 'GET', 'k'),
+    on('b', 'MGET', '{t}a', '{t}b'),
+    on('b', 'EXISTS', 'k'),
+    on('b', 'TYPE', 'k'),
+    on('b', 'SET', 'k', 'v'),
+    on('b', 'DEL', 'k'),
+    on('b', 'READWRITE'),
+    on('b', 'GET', 'k'),
+    on('b', 'DBSIZE'),
+  ]),
+  c(
+    'FLUSHALL on a replica',
+    [on('b', 'FLUSHALL')],
+    // redis-server: -READONLY You can't write against a read only replica.
+    // embedded: +OK (the replica flushes its own data)
+    'embedded lets FLUSHALL through on a replica',
+  ),
+  c(
+    'writes on the master reach the replica',
+    [
+      on('a', 'SET', 'k', 'v'),
+      on('a', 'RPUSH', '{t}l', 'a', 'b'),
+      on('a', 'WAIT', '1', '2000'),
+      on('b', 'READONLY'),
+      on('b', 'GET', 'k'),
+      on('b', 'LRANGE', '{t}l', '0', '-1'),
+      on('b', 'DBSIZE'),
+    ],
+    // redis-server: WAIT -> :1, then the replica serves $1 v, *2 a b, DBSIZE :2.
+    // embedded: WAIT -> :0 after 2 s, $-1, *0, DBSIZE :0 (no replication stream yet).
+    'embedded replicas receive no writes yet',
+  ),
 ])
 
 // ---------------------------------------------------------------------------------------------------------------
