@@ -46,22 +46,8 @@ async function scenario(
   }
 }
 
-const slotOwnedBy = (cluster: TestCluster, i: number) => [0, 5461, 10_922][i]!
+await scenario('healthy-3x1', 'a healthy 3 masters + 3 replicas cluster', {replicas: 1}, async () => {})
 
-await scenario('healthy-3x1', 'a healthy 3 masters + 3 replicas cluster with a few keys', {replicas: 1}, async (c) => {
-  await c.with(c.masters[0]!, (client) =>
-    client
-      .call('SET', 'foo', 'bar')
-      .then(() => undefined)
-      .catch(() => undefined),
-  )
-  for (const [i, node] of c.masters.entries()) {
-    await c.with(node, async (client) => {
-      const keys = (await client.call('CLUSTER', 'GETKEYSINSLOT', slotOwnedBy(c, i), 1)) as string[]
-      void keys
-    })
-  }
-})
 
 await scenario(
   'migrating-only',

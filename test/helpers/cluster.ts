@@ -74,10 +74,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   const hosts = options.hosts ?? ['127.0.0.1']
   const total = masterCount * (1 + replicasEach)
   const servers = await Promise.all(
-    Array.from({length: total}, (_, i) => startRedisServer({...options, host: hosts[i % hosts.length]})),
+    Array.from({length: total}, (_, i) => startRedisServer({...options, host: hosts[i % hosts.length]!})),
   )
   const masters = servers.slice(0, masterCount)
-  // Replica j of master i sits on the next host over, so no replica shares its master's host when hosts allow.
+  // Nodes take the hosts round-robin in start order: masters first, then replicas.
   const replicas = servers.slice(masterCount)
   const cluster = new TestCluster(masters, replicas, options.password)
   try {
