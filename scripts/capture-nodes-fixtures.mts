@@ -48,7 +48,6 @@ async function scenario(
 
 await scenario('healthy-3x1', 'a healthy 3 masters + 3 replicas cluster', {replicas: 1}, async () => {})
 
-
 await scenario(
   'migrating-only',
   'slot 100 left MIGRATING on its owner, no importing side',
