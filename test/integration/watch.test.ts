@@ -23,7 +23,7 @@ const ENGINES: Engine[] = [
   {name: 'redis-server', start: () => startCluster({masters: 3, replicas: 1})},
   {
     name: 'embedded sandbox',
-    todo: 'the embedded node has no cluster bus, failure detection or failover yet (src/embedded has no replication)',
+    todo: 'embedded nodes detect no failure and elect no replica yet: pfail/fail are never set (src/embedded/cluster/state.ts)',
   },
 ]
 
