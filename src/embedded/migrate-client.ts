@@ -39,9 +39,10 @@ export class MigrateConnection {
         socket.destroy()
         reject(new MigrateIoError('IOERR error or timeout connecting to the client'))
       }, timeoutMs)
+      // Redis connects without waiting, so a refused connection shows up when it writes.
       socket.once('error', () => {
         clearTimeout(timer)
-        reject(new MigrateIoError('IOERR error or timeout connecting to the client'))
+        reject(new MigrateIoError('IOERR error or timeout writing to target instance'))
       })
       socket.connect({host, port}, () => {
         clearTimeout(timer)

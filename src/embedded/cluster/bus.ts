@@ -65,7 +65,7 @@ function expandRanges(ranges: readonly SlotRange[]): number[] {
   return slots
 }
 
-type Link = {socket: Socket; node: ClusterNode; connected: boolean; meet: boolean}
+type Link = {socket: Socket; node: ClusterNode; connected: boolean; meet: boolean; createdAt: number}
 
 export class ClusterBus {
   private server: Server | undefined
@@ -128,6 +128,13 @@ export class ClusterBus {
     })
   }
 
+  /** Our outgoing links, for CLUSTER LINKS. */
+  linkDescriptions(): {node: string; createdAt: number; pending: number}[] {
+    return [...this.links.values()]
+      .filter((link) => link.connected && !link.node.handshake)
+      .map((link) => ({createdAt: link.createdAt, node: link.node.id, pending: link.socket.writableLength}))
+  }
+
   forgetLink(node: ClusterNode): void {
     this.links.get(node)?.socket.destroy()
     this.links.delete(node)
@@ -159,7 +166,7 @@ export class ClusterBus {
     if (!node.ip) return
     this.lastConnectAttempt.set(node, Date.now())
     const socket = new Socket()
-    const link: Link = {connected: false, meet: this.pendingMeet.has(node), node, socket}
+    const link: Link = {connected: false, createdAt: Date.now(), meet: this.pendingMeet.has(node), node, socket}
     this.links.set(node, link)
     const reader = new FrameReader()
     socket.setNoDelay(true)

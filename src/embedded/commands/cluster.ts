@@ -317,6 +317,39 @@ function countKeysInSlot({keyspace, reply}: ClusterContext, args: Buffer[]): voi
   reply.integer(keyspace.countKeysInSlot(slot))
 }
 
+function failover({cluster, reply}: ClusterContext, args: Buffer[]): void {
+  const mode = args.length === 3 ? upper(args[2]) : 'DEFAULT'
+  if (mode !== 'DEFAULT' && mode !== 'FORCE' && mode !== 'TAKEOVER') throw new CommandError(SYNTAX_ERROR)
+  const {myself} = cluster
+  if (myself.role === 'master') throw new CommandError('ERR You should send CLUSTER FAILOVER to a replica')
+  const master = cluster.masterOf(myself)
+  if (!master) throw new CommandError("ERR I'm a replica but my master is unknown to me")
+  if (mode === 'DEFAULT' && (master.fail || !master.linkConnected))
+    throw new CommandError('ERR Master is down or failed, please use CLUSTER FAILOVER FORCE')
+  cluster.takeOverMaster()
+  reply.ok()
+}
+
+function links({node, reply}: ClusterContext): void {
+  const descriptions = node.bus?.linkDescriptions() ?? []
+  reply.array(descriptions.length)
+  for (const link of descriptions) {
+    reply.map(6)
+    reply.bulk('direction')
+    reply.bulk('to')
+    reply.bulk('node')
+    reply.bulk(link.node)
+    reply.bulk('create-time')
+    reply.integer(link.createdAt)
+    reply.bulk('events')
+    reply.bulk('r')
+    reply.bulk('send-buffer-allocated')
+    reply.integer(link.pending)
+    reply.bulk('send-buffer-used')
+    reply.integer(link.pending)
+  }
+}
+
 const SUBCOMMANDS: Record<string, ClusterSubcommand> = {
   addslots: {
     arity: -3,
@@ -350,6 +383,7 @@ const SUBCOMMANDS: Record<string, ClusterSubcommand> = {
       ),
   },
   delslotsrange: {arity: -4, run: (context, args) => updateSlots(context, slotRanges(args), true)},
+  failover: {arity: -2, run: failover},
   flushslots: {
     arity: 2,
     run: ({cluster, keyspace, reply}) => {
@@ -363,6 +397,7 @@ const SUBCOMMANDS: Record<string, ClusterSubcommand> = {
   getkeysinslot: {arity: 4, run: getKeysInSlot},
   info: {arity: 2, run: clusterInfo},
   keyslot: {arity: 3, run: ({reply}, args) => reply.integer(keyHashSlot(arg(args, 2)))},
+  links: {arity: 2, run: links},
   meet: {arity: -4, run: meet},
   myid: {arity: 2, run: ({cluster, reply}) => reply.bulk(cluster.myself.id)},
   nodes: {arity: 2, run: ({cluster, reply}) => reply.verbatim(nodesDescription(cluster))},

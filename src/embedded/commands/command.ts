@@ -79,13 +79,26 @@ export function floatArg(value: Buffer | undefined, error = NOT_FLOAT): number {
   return parsed
 }
 
-/** strtod as Redis accepts it for scores: inf/-inf/+inf, no spaces, no NaN. */
+/**
+ * A double the way Redis reads one (strtod, then its checks): decimal or hexadecimal (0x1p3), inf and
+ * infinity; no leading space, no NaN, no overflow to infinity, no underflow to zero.
+ */
 export function parseFloatText(value: string): number | undefined {
   const lower = value.toLowerCase()
-  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return Infinity
-  if (lower === '-inf' || lower === '-infinity') return -Infinity
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(value)) return undefined
-  return Number(value)
+  if (/^[+]?inf(inity)?$/.test(lower)) return Infinity
+  if (/^-inf(inity)?$/.test(lower)) return -Infinity
+  const hex = /^([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?$/.exec(lower)
+  let parsed: number
+  if (hex) {
+    const [, sign, whole = '', fraction = '', exponent = '0'] = hex
+    if (whole === '' && fraction === '') return undefined
+    const mantissa = Number.parseInt(`${whole}${fraction}` || '0', 16) / 16 ** fraction.length
+    parsed = (sign === '-' ? -1 : 1) * mantissa * 2 ** Number(exponent)
+  } else if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(lower)) parsed = Number(value)
+  else return undefined
+  if (!Number.isFinite(parsed)) return undefined
+  if (parsed === 0 && /[1-9]/.test(lower.replace(/e.*$|p.*$/, ''))) return undefined
+  return parsed
 }
 
 /** The key's value if it has `type`; WRONGTYPE if it holds another type; undefined if missing. */

@@ -70,7 +70,7 @@ function hello(context: CommandContext, args: Buffer[]): void {
 
   if (!client.authenticated)
     throw new CommandError(
-      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
     )
   if (name !== undefined) client.name = name
   reply.protocol = protocol
@@ -181,10 +181,13 @@ function setConfig(config: Map<string, string>, name: string, value: string): vo
     throw new CommandError(
       `ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`,
     )
-  if (/^\d+$/.test(current) && !/^\d+$/.test(value))
-    throw new CommandError(
-      `ERR CONFIG SET failed (possibly related to argument '${name}') - argument couldn't be parsed into an integer`,
-    )
+  const failed = (reason: string) =>
+    new CommandError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${reason}`)
+  if (/^\d+$/.test(current) && !/^\d+$/.test(value)) {
+    if (/^-\d+$/.test(value)) throw failed('argument must be between 0 and 9223372036854775807 inclusive')
+    throw failed("argument couldn't be parsed into an integer")
+  }
+
   if ((current === 'yes' || current === 'no') && value !== 'yes' && value !== 'no')
     throw new CommandError(
       `ERR CONFIG SET failed (possibly related to argument '${name}') - argument must be 'yes' or 'no'`,

@@ -35,10 +35,17 @@ function parseSetOptions(args: Buffer[]): SetOptions {
   let expiry: {unit: string; amount: Buffer | undefined} | undefined
   for (let i = 3; i < args.length; i++) {
     const option = upper(args[i])
-    if ((option === 'NX' || option === 'XX') && !options.condition) options.condition = option
-    else if (option === 'GET' && !options.get) options.get = true
-    else if (option === 'KEEPTTL' && !expiry && !options.keepTtl) options.keepTtl = true
-    else if (['EX', 'PX', 'EXAT', 'PXAT'].includes(option) && !expiry && !options.keepTtl && i + 1 < args.length)
+    // Like Redis, an option may repeat; only conflicting ones are a syntax error.
+    if (option === 'NX' && options.condition !== 'XX') options.condition = 'NX'
+    else if (option === 'XX' && options.condition !== 'NX') options.condition = 'XX'
+    else if (option === 'GET') options.get = true
+    else if (option === 'KEEPTTL' && !expiry) options.keepTtl = true
+    else if (
+      ['EX', 'PX', 'EXAT', 'PXAT'].includes(option) &&
+      (!expiry || expiry.unit === option) &&
+      !options.keepTtl &&
+      i + 1 < args.length
+    )
       expiry = {amount: args[++i], unit: option}
     else throw new CommandError(SYNTAX_ERROR)
   }

@@ -71,6 +71,19 @@ test('replicas join, gossip their role everywhere and redirect keyed commands to
   await writer.del(keyInSlot)
   await waitFor('the delete to reach the replica', async () => (await client.exists(keyInSlot)) === 0)
   assert.match(await call(replica, 'INFO', 'replication'), /master_link_status:up\r?\n/)
+
+  // A manual failover swaps the roles everywhere; the data stays served.
+  assert.equal(await client.call('CLUSTER', 'FAILOVER'), 'OK')
+  await waitFor('every node to see the failover', async () => {
+    const views = await Promise.all(nodes.map((node) => call(node, 'CLUSTER', 'NODES')))
+    return views.every(
+      (view) => view.includes(`${master.id} ${master.address}@`) && view.includes(`slave ${replica.id}`),
+    )
+  })
+  assert.match(await call(master, 'INFO', 'replication'), /role:slave\r?\n/)
+  assert.deepEqual(await client.lrange(`{${keyInSlot}}list`, 0, -1), ['a', 'b'])
+  const afterFailover = await referenceCheck(replica.address)
+  assert.equal(afterFailover.status, 0, afterFailover.output)
 })
 
 /** A key whose hash slot is `slot`, found by asking the node. */
