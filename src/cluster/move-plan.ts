@@ -1,5 +1,6 @@
-import {UsageError} from './errors.js'
-import {type Plan, PLAN_VERSION} from './plan.js'
+import {checkCluster} from './checks.js'
+import {OperationError, UsageError} from './errors.js'
+import {fingerprintOf, type Plan, PLAN_VERSION} from './plan.js'
 import type {ClusterSnapshot} from './snapshot.js'
 import {countSlots, formatRanges, isValidSlot, type SlotRange, slotsOf, toRanges} from './slots.js'
 
@@ -41,6 +42,44 @@ export const DEFAULT_MIGRATION: MigrationSettings = {
 export type MovePlan = Plan<MoveStep> & {
   readonly estimate: {readonly keys: number; readonly slots: number}
   readonly settings: MigrationSettings
+}
+
+/** The plan file for move steps computed from `snapshot`. */
+export function buildMovePlan(
+  snapshot: ClusterSnapshot,
+  kind: string,
+  steps: readonly MoveStep[],
+  settings: MigrationSettings,
+  createdAt: Date,
+): MovePlan {
+  const keys = steps.reduce((sum, step) => sum + (step.estimatedKeys ?? 0), 0)
+  return {
+    createdAt: createdAt.toISOString(),
+    estimate: {keys, slots: planSlotCount(steps)},
+    fingerprint: fingerprintOf(snapshot),
+    kind,
+    seed: snapshot.seed,
+    settings,
+    steps,
+    version: PLAN_VERSION,
+  }
+}
+
+/** Moving slots on a cluster with problems makes them worse: refuse (exit 1), listing what `check` found. */
+export function assertHealthy(snapshot: ClusterSnapshot, resumeHint?: string): void {
+  const errors = checkCluster(snapshot).filter((finding) => finding.severity === 'error')
+  if (errors.length === 0) return
+  const open = errors.some((finding) => finding.code === 'OPEN_SLOT')
+  throw new OperationError(
+    `the cluster has problems; fix them before moving slots:\n${errors.map((f) => `  ${f.code}: ${f.message}`).join('\n')}`,
+    {
+      code: 'UNHEALTHY',
+      suggestions: [
+        ...(open && resumeHint ? [`If an interrupted slotctl run left slots open: ${resumeHint}`] : []),
+        `slotctl check ${snapshot.seed}, then slotctl fix ${snapshot.seed}`,
+      ],
+    },
+  )
 }
 
 /** Every slot of a step, in windows of at most `size` slots, in slot order. */
@@ -161,10 +200,12 @@ function isMoveStep(value: unknown): value is MoveStep {
     value.from !== value.to &&
     Array.isArray(value.slots) &&
     value.slots.every(
-      (r) => isRecord(r) && isValidSlot(r.start) && isValidSlot(r.end) && Number(r.start) <= Number(r.end),
+      (range) => isRecord(range) && isSlot(range.start) && isSlot(range.end) && range.start <= range.end,
     )
   )
 }
+
+const isSlot = (value: unknown): value is number => typeof value === 'number' && isValidSlot(value)
 
 /** `0-5460,5462` back into ranges ('-' is none), as fingerprints store slots. */
 function parseRangeList(text: string): SlotRange[] {

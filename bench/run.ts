@@ -1,0 +1,177 @@
+/**
+ * `npm run bench`: how fast slotctl moves slots, against redis-cli on the same machine, in one run.
+ *
+ * For each tool, a fresh real 3-master / 3-replica cluster is loaded with 1,000,000 keys of 64-byte values
+ * over all slots, then 4,000 slots move from all masters to one: slotctl with its defaults, `redis-cli
+ * --cluster reshard` with its defaults, and with `--cluster-pipeline 1000`. Each run is checked (key count,
+ * redis-cli --cluster check) and timed from process start to exit; the keys moved are counted on the cluster.
+ */
+import {spawn, spawnSync} from 'node:child_process'
+import {loadavg} from 'node:os'
+import {fileURLToPath} from 'node:url'
+
+import {keyHashSlot} from '../src/cluster/keyslot.js'
+import {startCluster, type TestCluster} from '../test/helpers/cluster.js'
+import {redisServerAvailable, referenceCheck, waitFor} from '../test/helpers/servers.js'
+
+const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000)
+const SLOTS = Number(process.env.BENCH_SLOTS ?? 4000)
+const VALUE = 'x'.repeat(64)
+const CLI = fileURLToPath(new URL('../bin/run.js', import.meta.url))
+
+type Tool = {args: (seed: string, targetId: string) => string[]; command: string; name: string}
+
+const tools: Tool[] = [
+  {
+    args: (seed, target) => [
+      CLI,
+      'reshard',
+      seed,
+      '--from',
+      'all',
+      '--to',
+      target,
+      '--slots',
+      String(SLOTS),
+      '--yes',
+      '--json',
+    ],
+    command: process.execPath,
+    name: 'slotctl reshard (defaults)',
+  },
+  {
+    args: (seed, target) => redisCliArgs(seed, target),
+    command: 'redis-cli',
+    name: 'redis-cli --cluster reshard (defaults)',
+  },
+  {
+    args: (seed, target) => [...redisCliArgs(seed, target), '--cluster-pipeline', '1000'],
+    command: 'redis-cli',
+    name: 'redis-cli --cluster reshard --cluster-pipeline 1000',
+  },
+]
+
+function redisCliArgs(seed: string, target: string): string[] {
+  return [
+    '--cluster',
+    'reshard',
+    seed,
+    '--cluster-from',
+    'all',
+    '--cluster-to',
+    target,
+    '--cluster-slots',
+    String(SLOTS),
+    '--cluster-yes',
+  ]
+}
+
+/** RESP for SET key value, as redis-cli --pipe reads it. */
+function setCommand(key: string): string {
+  return `*3\r\n$3\r\nSET\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n$${VALUE.length}\r\n${VALUE}\r\n`
+}
+
+/** Loads KEYS keys, each sent to the master that owns its slot, with redis-cli --pipe (one per master). */
+async function load(cluster: TestCluster): Promise<void> {
+  const bounds = [0, 5461, 10_922, 16_384]
+  const chunks: string[][] = cluster.masters.map(() => [])
+  for (let i = 0; i < KEYS; i++) {
+    const key = `key:${i}`
+    const slot = keyHashSlot(key)
+    chunks[bounds.findIndex((bound, m) => slot >= bound && slot < bounds[m + 1]!)]!.push(setCommand(key))
+  }
+
+  await Promise.all(
+    cluster.masters.map(
+      (master, m) =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn('redis-cli', ['-h', master.host, '-p', String(master.port), '--pipe'], {
+            stdio: ['pipe', 'ignore', 'inherit'],
+          })
+          child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`redis-cli --pipe exited ${code}`))))
+          child.stdin.end(chunks[m]!.join(''))
+        }),
+    ),
+  )
+  await waitFor('the replicas to catch up', () => replicasInSync(cluster), 120_000)
+}
+
+async function replicasInSync(cluster: TestCluster): Promise<boolean> {
+  const offsets = await Promise.all(
+    cluster.nodes.map((node) =>
+      cluster.with(node, async (client) => /master_repl_offset:(\d+)/.exec(await client.info('replication'))?.[1]),
+    ),
+  )
+  const byMaster = cluster.masters.map((_, m) => offsets[m])
+  return cluster.replicas.every((_, r) => offsets[cluster.masters.length + r] === byMaster[r])
+}
+
+async function totalKeys(cluster: TestCluster): Promise<number> {
+  const sizes = await Promise.all(cluster.masters.map((node) => cluster.with(node, (client) => client.dbsize())))
+  return sizes.reduce((sum, size) => sum + size, 0)
+}
+
+type Result = {keys: number; keysPerSecond: number; name: string; seconds: number}
+
+async function measure(tool: Tool): Promise<Result> {
+  const cluster = await startCluster({masters: 3, replicas: 1})
+  try {
+    await load(cluster)
+    const target = cluster.masters[0]!
+    const keysBefore = await cluster.with(target, (client) => client.dbsize())
+    const started = performance.now()
+    const run = spawnSync(tool.command, tool.args(cluster.seed, await cluster.nodeId(target)), {
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+      // BENCH_VERBOSE=1 shows what the tools print on stderr (slotctl's progress stays off: not a terminal).
+      stdio: ['ignore', 'pipe', process.env.BENCH_VERBOSE ? 'inherit' : 'pipe'],
+    })
+    const seconds = (performance.now() - started) / 1000
+    if (run.status !== 0)
+      throw new Error(`${tool.name} exited ${run.status}:\n${run.stdout.slice(-2000)}\n${run.stderr}`)
+    await cluster.waitHealthy()
+    const keys = (await cluster.with(target, (client) => client.dbsize())) - keysBefore
+    const total = await totalKeys(cluster)
+    if (total !== KEYS) throw new Error(`${tool.name}: ${total} keys after the reshard, expected ${KEYS}`)
+    const verdict = referenceCheck(cluster.seed)
+    if (verdict.status !== 0) throw new Error(`${tool.name}: redis-cli --cluster check failed:\n${verdict.output}`)
+    return {keys, keysPerSecond: Math.round(keys / seconds), name: tool.name, seconds}
+  } finally {
+    await cluster.close()
+  }
+}
+
+async function main(): Promise<void> {
+  if (!redisServerAvailable())
+    throw new Error('redis-server is not installed: apt-get install -y redis-server redis-tools')
+  console.log(
+    `${KEYS} keys of ${VALUE.length} bytes, 3 masters + 3 replicas, reshard ${SLOTS} slots from all to one master`,
+  )
+  console.log(
+    `load average before: ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}\n`,
+  )
+  const results: Result[] = []
+  // BENCH_ONLY=slotctl (any part of a tool's name) runs just that one, for profiling.
+  for (const tool of tools.filter((t) => t.name.includes(process.env.BENCH_ONLY ?? ''))) {
+    // eslint-disable-next-line no-await-in-loop
+    const result = await measure(tool)
+    results.push(result)
+    console.log(
+      `${result.name}: ${result.keys} keys in ${result.seconds.toFixed(2)} s = ${result.keysPerSecond} keys/s`,
+    )
+  }
+
+  const [ours, cliDefault, cliPipeline] = results
+  if (!ours || !cliDefault || !cliPipeline) return
+  console.log(`\nslotctl / redis-cli defaults:      ${(ours.keysPerSecond / cliDefault.keysPerSecond).toFixed(2)}x`)
+  console.log(`slotctl / redis-cli pipeline 1000: ${(ours.keysPerSecond / cliPipeline.keysPerSecond).toFixed(2)}x`)
+  console.log(
+    `load average after: ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}`,
+  )
+}
+
+await main()

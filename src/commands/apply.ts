@@ -1,0 +1,123 @@
+import {readFileSync} from 'node:fs'
+
+import {Args, Flags} from '@oclif/core'
+
+import {BaseCommand} from '../base-command.js'
+import {OperationError, UsageError} from '../cluster/errors.js'
+import {
+  assertHealthy,
+  finishedSlots,
+  type MovePlan,
+  parseMovePlan,
+  remainingSteps,
+  resumeProblems,
+} from '../cluster/move-plan.js'
+import {fingerprintChanges, fingerprintOf} from '../cluster/plan.js'
+import type {ClusterSnapshot} from '../cluster/snapshot.js'
+import {countSlots} from '../cluster/slots.js'
+import {yesFlag} from '../flags.js'
+import {executeMovePlan, type MoveRunResult} from '../move-command.js'
+import {Journal, journalPathOf} from '../ops/journal.js'
+import {readCluster} from '../redis/discover.js'
+import {nodeNamer, renderMovePlan, resumeCommand} from '../ui/move-plan-view.js'
+import {confirmOrRefuse} from '../ui/prompt.js'
+
+export default class Apply extends BaseCommand<typeof Apply> {
+  static override args = {
+    plan: Args.string({
+      description: 'A plan file, from --plan-out or saved by reshard under .slotctl/.',
+      required: true,
+    }),
+  }
+  static override description = `Runs a plan written by --plan-out (reshard), after checking that the cluster is still the one the plan was made for: the same nodes, roles, config epochs and slot owners. A plan made for another state is refused with what changed, so a plan cannot be applied twice.
+
+A journal of finished slots is kept beside the plan (PLAN.journal). With --resume, a run that was stopped (Ctrl-C, a crash, a failed move) continues from the real state of each remaining slot: slots may by then belong to their source or their target, and nothing else may have changed. No key is lost or duplicated either way.
+
+Exit status: 0 done (or nothing left to do), 1 the plan is stale, the cluster has problems or a move failed, 2 bad arguments or an unreadable plan, 3 cannot connect, 130 stopped by Ctrl-C (resumable).`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> move.json',
+    '<%= config.bin %> <%= command.id %> move.json --yes --json',
+    '<%= config.bin %> <%= command.id %> .slotctl/reshard-2026-01-01T00-00-00-000Z.json --resume --yes',
+  ]
+  static override flags = {
+    resume: Flags.boolean({default: false, description: 'Continue a run of this plan that was stopped.'}),
+    yes: yesFlag,
+  }
+  static override summary = 'Run a saved plan, or resume one that was stopped.'
+
+  async run(): Promise<MoveRunResult> {
+    const file = this.args.plan
+    const plan = parseMovePlan(readPlan(file), file)
+    const pool = await this.pool()
+    const snapshot = await readCluster(pool, plan.seed)
+    const records = Journal.read(journalPathOf(file))
+    if (this.flags.resume) {
+      if (records.some((record) => record.event === 'finished')) return this.nothingLeft(file)
+      refuseIf(resumeProblems(plan, snapshot), `${file} cannot be resumed`)
+    } else {
+      refuseIf(
+        fingerprintChanges(plan.fingerprint, fingerprintOf(snapshot)),
+        `${file} was made for another state of the cluster`,
+      )
+      if (records.length > 0) {
+        throw new UsageError(`${file} was started before (see ${journalPathOf(file)})`, {
+          code: 'PLAN_STARTED',
+          suggestions: [`Continue it with: ${resumeCommand(file)}`],
+        })
+      }
+
+      assertHealthy(snapshot)
+    }
+
+    this.show(plan, snapshot, records)
+    await confirmOrRefuse(this.flags.resume ? 'Resume this plan?' : 'Apply this plan?', {
+      flagName: '--yes',
+      yes: this.flags.yes,
+    })
+
+    return executeMovePlan(this, pool, plan, file, this.flags.resume)
+  }
+
+  private show(plan: MovePlan, snapshot: ClusterSnapshot, records: ReturnType<typeof Journal.read>): void {
+    this.log(renderMovePlan(plan, nodeNamer(snapshot)))
+    if (!this.flags.resume) return
+    const left = remainingSteps(plan.steps, finishedSlots(records))
+    const slots = left.reduce((sum, {step}) => sum + countSlots(step.slots), 0)
+    this.log(`\nThe journal records ${plan.estimate.slots - slots} slots as moved; ${slots} to go.`)
+  }
+
+  private nothingLeft(file: string): MoveRunResult {
+    this.log(`${file} is already finished (${journalPathOf(file)}); nothing to do.`)
+    return {
+      journal: journalPathOf(file),
+      keysMoved: 0,
+      keysPerSecond: 0,
+      plan: file,
+      seconds: 0,
+      slotsMoved: 0,
+      stopped: false,
+    }
+  }
+}
+
+function readPlan(file: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (error) {
+    throw new UsageError(
+      `cannot read plan file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      {
+        code: 'BAD_PLAN',
+        suggestions: ['Give the path of a plan written by slotctl reshard --plan-out'],
+      },
+    )
+  }
+}
+
+function refuseIf(changes: readonly string[], what: string): void {
+  if (changes.length === 0) return
+  throw new OperationError(`${what}:\n${changes.map((change) => `  ${change}`).join('\n')}`, {
+    code: 'STALE_PLAN',
+    suggestions: ['Make a new plan for the cluster as it is now (slotctl reshard ... --plan-out FILE)'],
+  })
+}

@@ -1,0 +1,68 @@
+import type {Command} from '@oclif/core'
+
+import type {MovePlan} from './cluster/move-plan.js'
+import {runPlan} from './ops/engine/run-plan.js'
+import type {NodePool} from './redis/connection.js'
+import {renderMoveReport, resumeCommand} from './ui/move-plan-view.js'
+import {moveProgress} from './ui/progress.js'
+
+/** The `--json` result of a run of move steps (reshard, apply). */
+export type MoveRunResult = {
+  journal: string
+  keysMoved: number
+  keysPerSecond: number
+  plan: string
+  /** How to continue, when the run was stopped. */
+  resume?: string
+  seconds: number
+  slotsMoved: number
+  stopped: boolean
+}
+
+/** Ctrl-C stops the run after the current batch and exits 130; the journal lets `apply --resume` continue. */
+export const INTERRUPTED_EXIT = 130
+
+/**
+ * What reshard and apply share once a plan is confirmed: run it with a journal, draw progress on a terminal,
+ * turn the first Ctrl-C into a clean stop (a second one kills as usual), and report.
+ */
+export async function executeMovePlan(
+  command: Pick<Command, 'log' | 'logToStderr'>,
+  pool: NodePool,
+  plan: MovePlan,
+  planFile: string,
+  resume: boolean,
+): Promise<MoveRunResult> {
+  const progress = moveProgress()
+  const stop = new AbortController()
+  const onSigint = () => {
+    command.logToStderr('\nStopping after the current batch (Ctrl-C again to kill)...')
+    stop.abort()
+    process.removeListener('SIGINT', onSigint)
+  }
+
+  process.on('SIGINT', onSigint)
+  try {
+    const outcome = await runPlan(pool, plan, planFile, {...progress, resume, signal: stop.signal})
+    progress.stop()
+    command.log(renderMoveReport(outcome, planFile))
+    if (outcome.stopped) process.exitCode = INTERRUPTED_EXIT
+    const {journal, keysMoved, keysPerSecond, seconds, slotsMoved, stopped} = outcome
+    return {
+      journal,
+      keysMoved,
+      keysPerSecond,
+      plan: planFile,
+      seconds: Math.round(seconds * 1000) / 1000,
+      slotsMoved,
+      stopped,
+      ...(stopped ? {resume: resumeCommand(planFile)} : {}),
+    }
+  } catch (error) {
+    progress.stop()
+    command.logToStderr(`The run stopped; once the cause is dealt with, continue it with: ${resumeCommand(planFile)}`)
+    throw error
+  } finally {
+    process.removeListener('SIGINT', onSigint)
+  }
+}
