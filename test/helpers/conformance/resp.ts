@@ -203,6 +203,10 @@ type Waiter = {reject: (error: Error) => void; resolve: (reply: Reply) => void; 
 /** One raw client connection: write bytes, read complete replies in order, see the server close. */
 export class RespConnection {
   private buffer: Buffer = Buffer.alloc(0)
+  private readonly pending: Buffer[] = []
+  private pendingLength = 0
+  /** How many buffered bytes the next reply needs at least (0: unknown). */
+  private needed = 0
   private readonly replies: Reply[] = []
   private readonly waiters: Waiter[] = []
   private readonly closeWaiters: Array<() => void> = []
@@ -235,7 +239,14 @@ export class RespConnection {
   }
 
   private onData(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk])
+    // A large bulk reply arrives in many chunks: gather them until the announced length is there, instead of
+    // concatenating and re-parsing on every chunk.
+    this.pending.push(chunk)
+    this.pendingLength += chunk.length
+    if (this.buffer.length + this.pendingLength < this.needed) return
+    this.buffer = Buffer.concat([this.buffer, ...this.pending.splice(0)])
+    this.pendingLength = 0
+    this.needed = 0
     let at = 0
     try {
       for (;;) {
@@ -253,6 +264,8 @@ export class RespConnection {
     }
 
     this.buffer = this.buffer.subarray(at)
+    const header = this.buffer[0] === 0x24 ? line(this.buffer, 1) : undefined
+    if (header && /^\d+$/.test(header.text)) this.needed = header.next + Number(header.text) + 2
   }
 
   private deliver(reply: Reply): void {
