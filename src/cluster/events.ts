@@ -137,7 +137,8 @@ function membersFrom(
     const line = own?.line ?? highestEpoch(sightings as [Sighting, ...Sighting[]])
     const previous = before.get(id)
     const member: Member = {
-      address: own ? own.reader : (addressOf(sightings) ?? previous?.address ?? ''),
+      // Kept once known: the seed may have been reached as localhost:7000 while its peers list 127.0.0.1:7000.
+      address: own ? own.reader : (previous?.address ?? addressOf(sightings) ?? ''),
       configEpoch: Math.max(...sightings.map((s) => s.line.configEpoch)),
       failed: sightings.some((s) => isFailed(s.line)),
       id,

@@ -42,8 +42,6 @@ const HEIR = ALL.find((address) =>
 type RoundOptions = {clusterState?: string; epoch?: number; unreachable?: string[]; views?: NodeView[]}
 
 /** A round where every node but `unreachable` answers the probe, and the given views were read. */
-function round(stage: Stage, options: RoundOptions = {}): WatchState
-function round(stage: Stage, options: RoundOptions, previous: WatchState): WatchState
 function round(stage: Stage, options: RoundOptions = {}, previous?: WatchState): WatchState {
   const unreachable = new Set(options.unreachable ?? [])
   const probes = ALL.map((address): NodeProbe =>
@@ -212,6 +210,22 @@ describe('diffStates on other changes', () => {
     const event = only(events, 'CLUSTER_STATE')
     assert.equal(event.nodes.length, 6)
     assert.deepEqual(event.details, {state: 'fail'})
+  })
+
+  it('names a node by the address slotctl reaches it at, even when its peers list another', () => {
+    const [seedView, ...others] = viewsOf('healthy')
+    const alias = `localhost:${seedView!.address.split(':')[1]}`
+    const probes = (down: string[]): NodeProbe[] =>
+      [alias, ...others.map((view) => view.address)].map((address) =>
+        down.includes(address)
+          ? {address, error: 'connection refused', reachable: false}
+          : {address, clusterState: 'ok', currentEpoch: 5, keys: 0, reachable: true},
+      )
+    const first = observeRound({probes: probes([]), views: [{...seedView!, address: alias}, ...others]})
+    const next = observeRound({probes: probes([alias]), views: others}, first)
+    const events = diffStates(first, next, T)
+    assert.deepEqual(codes(events), ['NODE_UNREACHABLE'])
+    assert.equal(events[0]!.nodes[0]!.address, alias)
   })
 
   it('nodes that are all unreachable each get one NODE_UNREACHABLE, and no cluster change is invented', () => {
