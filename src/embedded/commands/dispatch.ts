@@ -4,11 +4,13 @@
  * because EXEC runs queued commands through the same path.
  */
 import type {ClientState} from '../client.js'
+import {keyHashSlot} from '../../cluster/keyslot.js'
 import {type RoutedCommand, routeCommands} from '../cluster/routing.js'
+import type {ClusterState} from '../cluster/state.js'
 import type {NodeRuntime} from '../runtime.js'
 import {clusterCommands} from './cluster.js'
 import {collectionCommands} from './collections.js'
-import {CommandError, type CommandContext, type CommandSpec, type CommandTable, text} from './command.js'
+import {CommandError, type CommandContext, type CommandSpec, type CommandTable, SINGLE_KEY, text} from './command.js'
 import {keyCommands} from './keys.js'
 import {migrateCommands} from './migrate.js'
 import {serverCommands} from './server.js'
@@ -51,6 +53,19 @@ export const COMMANDS: CommandTable = {
   ...serverCommands(() => COMMANDS),
 }
 
+/** Names as clients send them, in either case, so the hot path looks a command up without lowercasing. */
+const LOOKUP = new Map<string, CommandSpec>(
+  Object.entries(COMMANDS).flatMap(([name, spec]) => [
+    [name, spec],
+    [name.toUpperCase(), spec],
+  ]),
+)
+
+function lookup(name: Buffer | undefined): CommandSpec | undefined {
+  const text = name ? name.toString('latin1') : ''
+  return LOOKUP.get(text) ?? COMMANDS[text.toLowerCase()]
+}
+
 function endTransaction(client: ClientState): void {
   client.transaction = undefined
   client.transactionFailed = false
@@ -80,6 +95,20 @@ function routed(spec: CommandSpec, args: Buffer[]): RoutedCommand {
   }
 }
 
+/** The common case decided without allocating: one key, in a stable slot this node owns, cluster ok. */
+function servesLocally(cluster: ClusterState, spec: CommandSpec, args: Buffer[]): boolean {
+  if (spec.keys !== SINGLE_KEY || spec.asking) return false
+  const key = args[1]
+  if (!key) return false
+  const slot = keyHashSlot(key)
+  return (
+    cluster.owners[slot] === cluster.myself &&
+    !cluster.migratingTo.has(slot) &&
+    !cluster.importingFrom.has(slot) &&
+    cluster.stateOk
+  )
+}
+
 function unknownCommand(args: Buffer[]): string {
   let list = ''
   for (let i = 1; i < args.length && list.length < 128; i++) list += `'${text(args[i]).slice(0, 128 - list.length)}' `
@@ -98,11 +127,11 @@ function precheck(client: ClientState, spec: CommandSpec | undefined, args: Buff
 /** Runs a request; returns a promise only for commands that wait (MIGRATE, WAIT). */
 export function execute(node: NodeRuntime, client: ClientState, args: Buffer[]): void | Promise<void> {
   node.stats.commands++
-  const spec = COMMANDS[text(args[0]).toLowerCase()]
+  const spec = lookup(args[0])
   const refusal = precheck(client, spec, args)
   if (refusal || !spec) return refuse(node, client, refusal ?? 'ERR')
   const inTransaction = client.transaction !== undefined && !spec.transactionControl
-  if (node.cluster && spec.keys && !client.isMaster) {
+  if (node.cluster && spec.keys && !client.isMaster && !servesLocally(node.cluster, spec, args)) {
     const redirect = routeCommands(node.cluster, node.keyspace, client, [routed(spec, args)])
     if (redirect) return refuse(node, client, redirect)
   }
@@ -128,7 +157,8 @@ function run(node: NodeRuntime, client: ClientState, spec: CommandSpec, args: Bu
   const keyspace = node.databases[client.db] ?? node.keyspace
   const context: CommandContext = {client, keyspace, node, reply: client.reply}
   const propagate = () => {
-    if (spec.write) node.replication.propagate(keyspace, client.db, commandKeys(spec, args), args)
+    if (spec.write && node.replication.replicaCount > 0)
+      node.replication.propagate(keyspace, client.db, commandKeys(spec, args), args)
   }
 
   try {
