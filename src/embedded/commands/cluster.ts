@@ -300,7 +300,8 @@ function setConfigEpoch({cluster, reply}: ClusterContext, args: Buffer[]): void 
 function replicas({cluster, reply}: ClusterContext, args: Buffer[]): void {
   const master = knownNode(cluster, args[2])
   if (master.role === 'slave') throw new CommandError('ERR The specified node is not a master')
-  const lines = cluster.replicasOf(master).map((replica) => nodeLine(cluster, replica))
+  // Unlike CLUSTER NODES, each entry is one line without its newline.
+  const lines = cluster.replicasOf(master).map((replica) => nodeLine(cluster, replica).trimEnd())
   reply.bulkArray(lines)
 }
 

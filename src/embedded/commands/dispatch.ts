@@ -136,6 +136,8 @@ export function execute(node: NodeRuntime, client: ClientState, args: Buffer[]):
     if (redirect) return refuse(node, client, redirect)
   }
 
+  if (spec.write && !client.isMaster && node.cluster?.myself.role === 'slave')
+    return refuse(node, client, "READONLY You can't write against a read only replica.")
   if (inTransaction) {
     client.transaction?.push(args.map((value) => Buffer.from(value)))
     client.reply.status('QUEUED')
