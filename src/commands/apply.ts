@@ -55,17 +55,16 @@ Exit status: 0 done (or nothing left to do), 1 the plan is stale, the cluster ha
       if (records.some((record) => record.event === 'finished')) return this.nothingLeft(file)
       refuseIf(resumeProblems(plan, snapshot), `${file} cannot be resumed`)
     } else {
-      refuseIf(
-        fingerprintChanges(plan.fingerprint, fingerprintOf(snapshot)),
-        `${file} was made for another state of the cluster`,
-      )
-      if (records.length > 0) {
-        throw new UsageError(`${file} was started before (see ${journalPathOf(file)})`, {
+      const finished = records.some((record) => record.event === 'finished')
+      if (records.length > 0 && !finished) {
+        throw new UsageError(`${file} was started before and did not finish (see ${journalPathOf(file)})`, {
           code: 'PLAN_STARTED',
           suggestions: [`Continue it with: ${resumeCommand(file)}`],
         })
       }
 
+      const why = `${file} was made for another state of the cluster${finished ? ' (it was applied already)' : ''}`
+      refuseIf(fingerprintChanges(plan.fingerprint, fingerprintOf(snapshot)), why)
       assertHealthy(snapshot)
     }
 
