@@ -30,7 +30,7 @@ On a terminal it draws a live view in place; otherwise it prints one line per ev
 
 It keeps going when the node it started from goes away (any known node will do) and stops on Ctrl-C or SIGTERM (exit 0), or after --count events or the first --until event (exit 0; 1 when stopped before that happened).
 
---exec runs a shell command for every event, one at a time and in order: the event as one JSON line on stdin, and as SLOTCTL_EVENT, SLOTCTL_EVENT_TIME, SLOTCTL_EVENT_MESSAGE, SLOTCTL_EVENT_NODES, SLOTCTL_EVENT_NODE_IDS and SLOTCTL_EVENT_SLOTS. A hook that runs longer than --exec-timeout is killed; a failing hook is reported as HOOK_FAILED. Neither ever delays the watch.`
+--exec runs a shell command for every event, one at a time and in order: the event as one JSON line on stdin, and as SLOTCTL_EVENT, SLOTCTL_EVENT_TIME, SLOTCTL_EVENT_MESSAGE, SLOTCTL_EVENT_NODES, SLOTCTL_EVENT_NODE_IDS and SLOTCTL_EVENT_SLOTS (never the password); what it prints goes to stderr, so stdout stays NDJSON. A hook that runs longer than --exec-timeout is killed; a failing hook is reported as HOOK_FAILED. Neither ever delays the watch.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> 127.0.0.1:7000',
     '<%= config.bin %> <%= command.id %> 127.0.0.1:7000 --json --interval 250 | jq -c "select(.code == \\"FAILOVER\\")"',
