@@ -50,3 +50,9 @@ export const yesFlag = Flags.boolean({
 })
 
 export const dryRunFlag = Flags.boolean({default: false, description: 'Show the plan and change nothing.'})
+
+/** Where a sandbox keeps its state file and its nodes' files. */
+export const sandboxDirFlag = Flags.string({
+  default: '.slotctl/sandbox',
+  description: "The sandbox's directory: its state file and each node's files.",
+})

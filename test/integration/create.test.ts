@@ -7,7 +7,13 @@ import {after, before, describe, it} from 'node:test'
 
 import {parseClusterNodes} from '../../src/cluster/nodes.js'
 import {jsonOf, runCli} from '../helpers/cli.js'
-import {redisServerAvailable, referenceCheck, requireRedisServer, startRedisServer} from '../helpers/servers.js'
+import {
+  redisCli,
+  redisServerAvailable,
+  referenceCheck,
+  requireRedisServer,
+  startRedisServer,
+} from '../helpers/servers.js'
 
 const HOSTS = ['127.0.0.1', '127.0.0.2', '127.0.0.3']
 
@@ -37,11 +43,9 @@ async function startNodes(engine: Engine, count: number): Promise<TestNode[]> {
 }
 
 /** Every node's own view of who replicates whom, by address: each view must place every replica off its master's host. */
-async function assertReplicasOffTheirMasterHost(addresses: string[], replicas: number) {
+function assertReplicasOffTheirMasterHost(addresses: string[], replicas: number) {
   for (const address of addresses) {
-    const [host, port] = address.split(':')
-    const result = await runRedisCliNodes(host!, Number(port))
-    const view = parseClusterNodes(result)
+    const view = parseClusterNodes(clusterNodesOf(address))
     const byId = new Map(view.map((line) => [line.id, line]))
     const replicaLines = view.filter((line) => line.role === 'replica')
     assert.equal(replicaLines.length, replicas, `${address} sees ${replicas} replicas`)
@@ -58,9 +62,9 @@ async function assertReplicasOffTheirMasterHost(addresses: string[], replicas: n
   }
 }
 
-async function runRedisCliNodes(host: string, port: number): Promise<string> {
-  const {redisCli} = await import('../helpers/servers.js')
-  const {output, status} = redisCli(['-h', host, '-p', String(port), 'CLUSTER', 'NODES'])
+function clusterNodesOf(address: string): string {
+  const [host, port] = address.split(':')
+  const {output, status} = redisCli(['-h', host!, '-p', port!, 'CLUSTER', 'NODES'])
   assert.equal(status, 0, output)
   return output
 }
@@ -98,7 +102,7 @@ for (const engine of engines) {
             const verdict = referenceCheck(addresses()[0]!)
             assert.equal(verdict.status, 0, verdict.output)
             assert.match(verdict.output, /All 16384 slots covered/)
-            await assertReplicasOffTheirMasterHost(addresses(), masters * replicas)
+            assertReplicasOffTheirMasterHost(addresses(), masters * replicas)
           },
         )
 

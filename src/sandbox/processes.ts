@@ -1,0 +1,70 @@
+/** Detached node processes: start them, recognise them by pid, stop them. */
+import {spawn} from 'node:child_process'
+import {closeSync, openSync, readFileSync} from 'node:fs'
+import {createServer} from 'node:net'
+import {join} from 'node:path'
+
+/** Starts `command` in its own process group, its output appended to `dir`/node.log; returns the pid. */
+export function spawnDetached(command: string, args: readonly string[], dir: string): number {
+  const log = openSync(join(dir, 'node.log'), 'a')
+  try {
+    const child = spawn(command, args, {cwd: dir, detached: true, stdio: ['ignore', log, log]})
+    child.unref()
+    if (child.pid === undefined) throw new Error(`could not start ${command}`)
+    return child.pid
+  } finally {
+    closeSync(log)
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it exists, but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * The command line of a live process, where the system shows it (Linux /proc); undefined elsewhere, and then
+ * a live pid is trusted as ours.
+ */
+export function commandLineOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
+  } catch {
+    return undefined
+  }
+}
+
+export function sendSignal(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error
+  }
+}
+
+/** SIGTERM, then SIGKILL if the process is still there after `graceMs`. */
+export async function stopProcess(pid: number, graceMs = 5000): Promise<void> {
+  sendSignal(pid, 'SIGTERM')
+  const deadline = Date.now() + graceMs
+  while (isAlive(pid) && Date.now() < deadline) await sleep(50)
+  if (isAlive(pid)) sendSignal(pid, 'SIGKILL')
+  while (isAlive(pid)) await sleep(20)
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
+
+/** Whether nothing listens on host:port (checked by binding it for a moment). */
+export function portIsFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen({exclusive: true, host, port}, () => server.close(() => resolve(true)))
+  })
+}

@@ -1,0 +1,216 @@
+/**
+ * Local clusters for people and tests: `up` starts nodes and creates the cluster through the same code as
+ * `slotctl create`; the other operations act only on the processes recorded in the sandbox's state file.
+ */
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {checkCreateShape, type CreateLayout} from '../cluster/create-layout.js'
+import {OperationError, UsageError} from '../cluster/errors.js'
+import type {NodeReading} from '../cluster/snapshot.js'
+import {readNodes} from '../ops/converge.js'
+import {executeCreate, prepareCreate} from '../ops/create.js'
+import type {NodePool} from '../redis/connection.js'
+import {embeddedEngine} from './embedded.js'
+import type {EngineName, NodeSpec, SandboxEngine} from './engine.js'
+import {isAlive, portIsFree, sendSignal, sleep, stopProcess} from './processes.js'
+import {redisServerEngine} from './redis-server.js'
+import {readState, requireState, type SandboxNode, type SandboxState, statePath, withNode, writeState} from './state.js'
+
+export const SANDBOX_HOST = '127.0.0.1'
+
+const engines: Record<EngineName, SandboxEngine> = {embedded: embeddedEngine, 'redis-server': redisServerEngine}
+
+export const addressOfNode = (node: {host: string; port: number}): string => `${node.host}:${node.port}`
+
+export type UpOptions = {
+  readonly dir: string
+  readonly engine: EngineName
+  readonly masters: number
+  readonly nodeTimeoutMs: number
+  readonly port: number
+  readonly replicas: number
+  /** Limit for each wait of the create. */
+  readonly timeoutMs: number
+}
+
+/** Starts the nodes and creates the cluster; on any failure stops what it started and removes its files. */
+export async function sandboxUp(
+  pool: NodePool,
+  options: UpOptions,
+): Promise<{layout: CreateLayout; state: SandboxState}> {
+  const count = options.masters * (options.replicas + 1)
+  checkCreateShape(count, options.replicas)
+  refuseExisting(options.dir)
+  const engine = engines[options.engine]
+  engine.checkAvailable()
+  const specs = Array.from({length: count}, (_, i) => specFor(options, options.port + i))
+  await refuseBusyPorts(specs)
+  let state: SandboxState = {
+    createdAt: new Date().toISOString(),
+    engine: options.engine,
+    masters: options.masters,
+    nodes: [],
+    replicas: options.replicas,
+  }
+  try {
+    for (const spec of specs) {
+      mkdirSync(spec.dir, {recursive: true})
+      state = {...state, nodes: [...state.nodes, {...spec, pid: engine.start(spec)}]}
+      writeState(options.dir, state)
+    }
+
+    await Promise.all(state.nodes.map((node) => waitUntilServing(pool, node)))
+    const addresses = state.nodes.map((node) => addressOfNode(node))
+    const prepared = await prepareCreate(pool, addresses, options.replicas)
+    if (prepared.state === 'ready') await executeCreate(pool, prepared.plan, {timeoutMs: options.timeoutMs})
+    return {layout: prepared.layout, state}
+  } catch (error) {
+    await removeSandbox(options.dir, state)
+    throw error
+  }
+}
+
+function specFor(options: UpOptions, port: number): NodeSpec {
+  return {dir: join(options.dir, `node-${port}`), host: SANDBOX_HOST, nodeTimeoutMs: options.nodeTimeoutMs, port}
+}
+
+function refuseExisting(dir: string): void {
+  const state = readState(dir)
+  if (!state) return
+  const ports = state.nodes.map((node) => node.port).join(', ')
+  throw new OperationError(`a sandbox already exists in ${dir} (ports ${ports})`, {
+    code: 'SANDBOX_EXISTS',
+    suggestions: [
+      `See it with: slotctl sandbox status --dir ${dir}`,
+      `Remove it with: slotctl sandbox down --dir ${dir}`,
+    ],
+  })
+}
+
+async function refuseBusyPorts(specs: readonly NodeSpec[]): Promise<void> {
+  for (const {host, port} of specs) {
+    for (const candidate of [port, port + 10_000]) {
+      // eslint-disable-next-line no-await-in-loop
+      if (await portIsFree(host, candidate)) continue
+      const role = candidate === port ? 'port' : `cluster bus port (${port} + 10000)`
+      throw new UsageError(`${host}:${candidate} is in use: node ${port} needs it as its ${role}`, {
+        code: 'PORT_IN_USE',
+        suggestions: [
+          `Pick other ports with --port (the sandbox uses ${specs.length} in a row from there, and each + 10000)`,
+        ],
+      })
+    }
+  }
+}
+
+/** Polls the node with PING until it answers; fails early, with its log, when its process has died. */
+async function waitUntilServing(pool: NodePool, node: SandboxNode, timeoutMs = 15_000): Promise<void> {
+  const address = addressOfNode(node)
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    // eslint-disable-next-line no-await-in-loop
+    const answered = await pool.call(address, 'PING').then(
+      () => true,
+      () => false,
+    )
+    if (answered) return
+    if (node.pid === null || !isAlive(node.pid) || Date.now() > deadline) {
+      throw new OperationError(`node ${address} did not start: ${logTail(node.dir)}`, {
+        code: 'NODE_START_FAILED',
+        suggestions: [`Its log: ${join(node.dir, 'node.log')}`],
+      })
+    }
+
+    // eslint-disable-next-line no-await-in-loop
+    await sleep(50)
+  }
+}
+
+function logTail(dir: string): string {
+  const file = join(dir, 'node.log')
+  const lines = existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').slice(-3) : []
+  return lines.length > 0 ? lines.join(' | ') : 'no output'
+}
+
+const running = (engine: SandboxEngine, node: SandboxNode): boolean =>
+  node.pid !== null && isAlive(node.pid) && engine.runs(node.pid, node)
+
+/** Stops every node the sandbox started and removes its files; returns the ports that were still running. */
+export async function sandboxDown(dir: string): Promise<number[]> {
+  return removeSandbox(dir, requireState(dir))
+}
+
+async function removeSandbox(dir: string, state: SandboxState): Promise<number[]> {
+  const engine = engines[state.engine]
+  const live = state.nodes.filter((node) => running(engine, node))
+  await Promise.all(live.map((node) => stopProcess(node.pid ?? 0)))
+  for (const node of state.nodes) rmSync(node.dir, {force: true, recursive: true})
+  rmSync(statePath(dir), {force: true})
+  if (existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir)
+  return live.map((node) => node.port)
+}
+
+export type NodeStatus = {
+  readonly address: string
+  readonly clusterState?: string
+  readonly pid: null | number
+  readonly port: number
+  readonly reading?: NodeReading
+  readonly running: boolean
+}
+
+/** Each node: its process, and what it says about itself when it answers. */
+export async function sandboxStatus(pool: NodePool, dir: string): Promise<{nodes: NodeStatus[]; state: SandboxState}> {
+  const state = requireState(dir)
+  const engine = engines[state.engine]
+  const addresses = state.nodes.map((node) => addressOfNode(node))
+  const readings = await readNodes(pool, addresses)
+  const nodes = state.nodes.map((node, i) => {
+    const result = readings[i]
+    const reading = result && 'self' in result ? result : undefined
+    return {
+      address: addressOfNode(node),
+      pid: node.pid,
+      port: node.port,
+      running: running(engine, node),
+      ...(reading ? {clusterState: reading.clusterInfo.cluster_state ?? '?', reading} : {}),
+    }
+  })
+  return {nodes, state}
+}
+
+function nodeOn(state: SandboxState, port: number, dir: string): SandboxNode {
+  const node = state.nodes.find((candidate) => candidate.port === port)
+  if (node) return node
+  throw new UsageError(`the sandbox in ${dir} has no node on port ${port}`, {
+    code: 'NO_SUCH_NODE',
+    suggestions: [`Its ports: ${state.nodes.map((n) => n.port).join(', ')}`],
+  })
+}
+
+/** Crashes one node (SIGKILL: no shutdown, no save), keeping its files. False when it was not running. */
+export async function sandboxStopNode(dir: string, port: number): Promise<boolean> {
+  const state = requireState(dir)
+  const node = nodeOn(state, port, dir)
+  const wasRunning = running(engines[state.engine], node)
+  if (wasRunning && node.pid !== null) {
+    sendSignal(node.pid, 'SIGKILL')
+    while (isAlive(node.pid)) await sleep(20)
+  }
+
+  writeState(dir, withNode(state, port, null))
+  return wasRunning
+}
+
+/** Starts a stopped node again from its files (its nodes.conf brings it back into the cluster). False when it was running. */
+export async function sandboxStartNode(pool: NodePool, dir: string, port: number): Promise<boolean> {
+  const state = requireState(dir)
+  const engine = engines[state.engine]
+  const node = nodeOn(state, port, dir)
+  if (running(engine, node)) return false
+  const pid = engine.start(node)
+  writeState(dir, withNode(state, port, pid))
+  await waitUntilServing(pool, {...node, pid})
+  return true
+}
