@@ -1,0 +1,191 @@
+/**
+ * The engines the node-lifecycle scenarios (add-node, del-node, call, set-timeout, import...) run on: real
+ * redis-server processes, and embedded nodes in this process. A scenario lists what it needs; an engine
+ * that lacks a feature reports the scenario as todo with the reason, so the gap stays visible.
+ */
+import {spawn} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {Redis} from 'ioredis'
+
+import {startEmbeddedNode} from '../../src/embedded/index.js'
+import {startCluster} from './cluster.js'
+import {freePort, type ServerOptions, startRedisServer} from './servers.js'
+
+export type TestNode = {
+  readonly address: string
+  readonly host: string
+  readonly port: number
+  /** A client authenticated with the node's password; the caller disconnects it. */
+  client(): Redis
+  /** Gone at once, like a crash. */
+  kill(): Promise<void>
+  stop(): Promise<void>
+}
+
+export type TestClusterOf = {
+  readonly masters: TestNode[]
+  readonly replicas: TestNode[]
+  readonly seed: string
+  close(): Promise<void>
+}
+
+export type NodeOptions = {cluster?: boolean; host?: string; password?: string}
+export type Feature = 'failover' | 'replicas' | 'sync'
+
+export type Engine = {
+  readonly name: string
+  /** Features it lacks, each with the reason. */
+  readonly lacks: Partial<Record<Feature, string>>
+  startCluster(options: {masters: number; password?: string; replicas?: number}): Promise<TestClusterOf>
+  startNode(options?: NodeOptions): Promise<TestNode>
+}
+
+const redisServerEngine: Engine = {
+  lacks: {},
+  name: 'redis-server',
+  async startCluster({masters, password, replicas}) {
+    const cluster = await startCluster({masters, replicas: replicas ?? 0, ...(password ? {password} : {})})
+    const wrap = (server: (typeof cluster.masters)[number]) => wrapServer(server, password)
+    return {
+      close: () => cluster.close(),
+      masters: cluster.masters.map(wrap),
+      replicas: cluster.replicas.map(wrap),
+      seed: cluster.seed,
+    }
+  },
+  async startNode(options = {}) {
+    const settings: ServerOptions = {
+      ...(options.cluster === false ? {cluster: false} : {}),
+      ...(options.host ? {host: options.host} : {}),
+      ...(options.password ? {password: options.password} : {}),
+    }
+    return wrapServer(await startRedisServer(settings), options.password)
+  },
+}
+
+function wrapServer(server: Awaited<ReturnType<typeof startRedisServer>>, password?: string): TestNode {
+  return {
+    address: server.address,
+    client: () => server.client(password),
+    host: server.host,
+    kill: async () => server.kill(),
+    port: server.port,
+    stop: () => server.stop(),
+  }
+}
+
+const embeddedEngine: Engine = {
+  lacks: {
+    failover: 'the embedded node has no replication, so no CLUSTER FAILOVER',
+    replicas: 'the embedded node has no replication yet',
+    sync: 'the embedded node does not answer SYNC',
+  },
+  name: 'embedded',
+  async startCluster({masters, password}) {
+    const nodes = await Promise.all(
+      Array.from({length: masters}, () => embeddedEngine.startNode(password ? {password} : {})),
+    )
+    const created = await runRedisCli([
+      ...(password ? ['-a', password, '--no-auth-warning'] : []),
+      '--cluster',
+      'create',
+      ...nodes.map((node) => node.address),
+      '--cluster-yes',
+    ])
+    if (created.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${created.output}`)
+    return {
+      close: async () => {
+        await Promise.all(nodes.map((node) => node.stop()))
+      },
+      masters: nodes,
+      replicas: [],
+      seed: nodes[0]!.address,
+    }
+  },
+  async startNode(options = {}) {
+    const host = options.host ?? '127.0.0.1'
+    const port = await freePort(host)
+    const dir = mkdtempSync(join(tmpdir(), 'slotctl-embedded-'))
+    const node = await startEmbeddedNode({
+      dir,
+      host,
+      nodeTimeoutMs: 2000,
+      port,
+      ...(options.cluster === false ? {clusterEnabled: false} : {}),
+      ...(options.password ? {password: options.password} : {}),
+    })
+    let closed = false
+    const close = async () => {
+      if (closed) return
+      closed = true
+      await node.close()
+    }
+
+    return {
+      address: `${host}:${port}`,
+      client: () =>
+        new Redis({host, maxRetriesPerRequest: 1, port, ...(options.password ? {password: options.password} : {})}),
+      host,
+      kill: close,
+      port,
+      stop: async () => {
+        await close()
+        rmSync(dir, {force: true, recursive: true})
+      },
+    }
+  },
+}
+
+export const engines: Engine[] = [redisServerEngine, embeddedEngine]
+
+/** Why `engine` cannot run a scenario that needs `features`, or undefined when it can. */
+export function lacking(engine: Engine, ...features: Feature[]): string | undefined {
+  const missing = features.flatMap((feature) => engine.lacks[feature] ?? [])
+  return missing.length > 0 ? `${engine.name}: ${missing.join('; ')}` : undefined
+}
+
+/**
+ * redis-cli without blocking this process: embedded nodes live here, so a synchronous child would stop them
+ * from answering the very tool that waits for them.
+ */
+export function runRedisCli(args: string[]): Promise<{output: string; status: number}> {
+  return new Promise((resolve) => {
+    const child = spawn('redis-cli', args, {stdio: ['ignore', 'pipe', 'pipe']})
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    const timer = setTimeout(() => child.kill(), 60_000)
+    child.on('close', (status) => {
+      clearTimeout(timer)
+      resolve({output, status: status ?? -1})
+    })
+  })
+}
+
+/** `redis-cli --cluster check ADDR`, the judge, without blocking. */
+export function judge(address: string, password?: string): Promise<{output: string; status: number}> {
+  return runRedisCli([...(password ? ['-a', password, '--no-auth-warning'] : []), '--cluster', 'check', address])
+}
+
+/** CLUSTER NODES of `node`, as text. */
+export async function clusterNodesOf(node: TestNode): Promise<string> {
+  const client = node.client()
+  try {
+    return String(await client.call('CLUSTER', 'NODES'))
+  } finally {
+    client.disconnect()
+  }
+}
+
+/** Runs `fn` with a client on `node`, and closes it. */
+export async function withClient<T>(node: TestNode, fn: (client: Redis) => Promise<T>): Promise<T> {
+  const client = node.client()
+  try {
+    return await fn(client)
+  } finally {
+    client.disconnect()
+  }
+}
