@@ -103,20 +103,15 @@ describe('watch: hooks, stopping, output modes, bad input', {skip: !redisServerA
     }
   })
 
-  it('a failing hook is reported with its exit status and last line of stderr', async () => {
-    const watch = new WatchRun([
-      node.address,
-      '--json',
-      '--exec',
-      'echo broken >&2; exit 3',
-      '--until',
-      'WATCH_STARTED',
-    ])
+  it('a failing hook is reported with its exit status and last line of stderr; its stdout never mixes with events', async () => {
+    const hook = 'echo hook-says-hello; echo broken >&2; exit 3'
+    const watch = new WatchRun([node.address, '--json', '--exec', hook, '--until', 'WATCH_STARTED'])
     const {status, stderr} = await watch.exit()
     assert.equal(status, 0, stderr)
     assert.deepEqual(watch.codes(), ['WATCH_STARTED', 'HOOK_FAILED'])
     assert.equal(watch.events[1]!.details?.reason, 'exit status 3: broken')
     assert.deepEqual(watch.strayLines, [])
+    assert.match(stderr, /hook-says-hello/)
   })
 
   it('never hands the password to the hook or prints it', async () => {
