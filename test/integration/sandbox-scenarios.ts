@@ -1,0 +1,157 @@
+/**
+ * `slotctl sandbox` end to end on one engine: up, status, a crash and a restart, down; judged by redis-cli and
+ * by the processes themselves. Each engine runs from its own test file, so the two run side by side.
+ */
+import assert from 'node:assert/strict'
+import {spawn} from 'node:child_process'
+import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {after, before, describe, it} from 'node:test'
+
+import {isAlive, portIsFree} from '../../src/sandbox/processes.js'
+import {type CliResult, jsonOf, runCli} from '../helpers/cli.js'
+import {redisCli, redisServerAvailable, referenceCheck, requireRedisServer, waitFor} from '../helpers/servers.js'
+
+export type Engine = {
+  readonly name: 'embedded' | 'redis-server'
+  /** Why a replica does not take over from a crashed master on this engine yet (the drill is then a todo). */
+  readonly noFailover?: string
+}
+
+type NodeJson = {address: string; pid: null | number; port: number; role?: string; running: boolean}
+
+/** `count` ports in a row, each with its bus port (+10000) free too. */
+async function freePortRun(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 25_000)
+    const ports = Array.from({length: count}, (_, i) => base + i).flatMap((port) => [port, port + 10_000])
+    // eslint-disable-next-line no-await-in-loop
+    if ((await Promise.all(ports.map((port) => portIsFree('127.0.0.1', port)))).every(Boolean)) return base
+  }
+
+  throw new Error(`no run of ${count} free ports found`)
+}
+
+const roleSeenBy = (viewer: number, port: number): string => {
+  const {output} = redisCli(['-p', String(viewer), 'CLUSTER', 'NODES'])
+  const line = output.split('\n').find((l) => l.includes(`:${port}@`)) ?? ''
+  return line.includes('master') ? 'master' : line.includes('slave') ? 'replica' : 'unknown'
+}
+
+/** The nodes as sandbox.json records them. */
+function stateNodes(dir: string): Array<{pid: null | number; port: number}> {
+  return (
+    JSON.parse(readFileSync(join(dir, 'sandbox.json'), 'utf8')) as {nodes: Array<{pid: null | number; port: number}>}
+  ).nodes
+}
+
+function assertOk(result: CliResult): void {
+  assert.equal(result.status, 0, `exit ${result.status}\n${result.stdout}\n${result.stderr}`)
+}
+
+/** The sandbox life cycle on one engine, as one describe block. */
+export function sandboxScenarios(engine: Engine): void {
+  describe(`sandbox on ${engine.name}`, () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'slotctl-sandbox-')), 'sandbox')
+    const flags = ['--dir', dir]
+    const sandbox = (args: string[]) => runCli(['sandbox', ...args, ...flags])
+    let port = 0
+    let up: CliResult | undefined
+    before(async () => {
+      if (!redisServerAvailable()) return
+      port = await freePortRun(6)
+      up = await runCli([
+        'sandbox',
+        'up',
+        '--engine',
+        engine.name,
+        '--port',
+        String(port),
+        '--node-timeout',
+        '1000',
+        ...flags,
+      ])
+    })
+    after(async () => {
+      if (existsSync(dir)) await sandbox(['down'])
+    })
+    const status = async () => jsonOf<{nodes: NodeJson[]}>(await sandbox(['status', '--json'])).nodes
+
+    it('starts a cluster that redis-cli --cluster check accepts, and says how to connect', async (t) => {
+      if (!requireRedisServer(t)) return
+      assertOk(up!)
+      assert.match(up!.stdout, new RegExp(`redis-cli -c -p ${port}\\b`))
+      assert.match(up!.stdout, new RegExp(`slotctl check 127\\.0\\.0\\.1:${port}`))
+      const verdict = referenceCheck(`127.0.0.1:${port}`)
+      assert.equal(verdict.status, 0, verdict.output)
+      const nodes = await status()
+      assert.equal(nodes.length, 6)
+      assert.ok(nodes.every((node) => node.running))
+      assert.deepEqual(nodes.map((node) => node.role).sort(), [
+        'master',
+        'master',
+        'master',
+        'replica',
+        'replica',
+        'replica',
+      ])
+    })
+
+    it('refuses a second sandbox in the same directory, and ports already in use', async (t) => {
+      if (!requireRedisServer(t)) return
+      const again = await runCli(['sandbox', 'up', '--port', String(port + 100), '--json', ...flags])
+      assert.equal(again.status, 1)
+      assert.equal(jsonOf<{error: {code: string}}>(again).error.code, 'SANDBOX_EXISTS')
+      const other = join(mkdtempSync(join(tmpdir(), 'slotctl-sandbox-')), 'sandbox')
+      const busy = await runCli(['sandbox', 'up', '--port', String(port), '--dir', other, '--json'])
+      assert.equal(busy.status, 2)
+      assert.match(
+        jsonOf<{error: {message: string}}>(busy).error.message,
+        new RegExp(`127\\.0\\.0\\.1:${port} is in use`),
+      )
+      assert.equal(existsSync(other), false, 'nothing left behind')
+    })
+
+    it('crashes a master with stop-node and brings it back with start-node', async (t) => {
+      if (!requireRedisServer(t)) return
+      const [first] = stateNodes(dir)
+      assertOk(await sandbox(['stop-node', String(port)]))
+      assert.equal(isAlive(first!.pid!), false, 'the process is gone')
+      assert.equal(stateNodes(dir)[0]!.pid, null)
+      if (engine.noFailover) {
+        t.todo(engine.noFailover)
+      } else {
+        await waitFor('the replica to take over', () => roleSeenBy(port + 1, port + 3) === 'master', 20_000)
+      }
+
+      assertOk(await sandbox(['start-node', String(port)]))
+      const restarted = stateNodes(dir)[0]!
+      assert.equal(isAlive(restarted.pid!), true)
+      assert.notEqual(restarted.pid, first!.pid)
+      if (!engine.noFailover) {
+        await waitFor('the old master to rejoin as a replica', () => roleSeenBy(port + 1, port) === 'replica', 20_000)
+      }
+    })
+
+    it('down stops only the processes it started and removes its files', async (t) => {
+      if (!requireRedisServer(t)) return
+      const nodes = stateNodes(dir)
+      // A process the sandbox did not start, under a pid the state file claims: down must leave it alone.
+      const bystander = spawn('sleep', ['60'], {stdio: 'ignore'})
+      t.after(() => bystander.kill())
+      const state = JSON.parse(readFileSync(join(dir, 'sandbox.json'), 'utf8')) as {nodes: Array<{pid: number}>}
+      const last = state.nodes.at(-1)!
+      const lastPid = last.pid
+      last.pid = bystander.pid!
+      writeFileSync(join(dir, 'sandbox.json'), JSON.stringify(state))
+      const down = await sandbox(['down', '--json'])
+      assertOk(down)
+      assert.equal(jsonOf<{stopped: number[]}>(down).stopped.length, 5)
+      assert.equal(isAlive(bystander.pid!), true, 'the bystander still runs')
+      for (const node of nodes.slice(0, 5)) assert.equal(isAlive(node.pid!), false, `${node.port} stopped`)
+      process.kill(lastPid, 'SIGKILL')
+      assert.equal(existsSync(dir), false)
+    })
+  })
+}
