@@ -34,12 +34,19 @@ export type EmbeddedNode = {
 /** Active expiry and replication follow-up run this often. */
 const CRON_INTERVAL_MS = 100
 
+/** The embedded node has no TLS and no ACLs: it only ever listens on the loopback interface. */
+function isLoopback(host: string): boolean {
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1'
+}
+
 function settingsFrom(options: EmbeddedNodeOptions): NodeSettings {
+  const host = options.host ?? '127.0.0.1'
+  if (!isLoopback(host)) throw new Error(`embedded nodes listen on loopback addresses only, not ${host}`)
   return {
     busPort: options.busPort ?? options.port + BUS_PORT_OFFSET,
     clusterEnabled: options.clusterEnabled ?? true,
     dir: options.dir,
-    host: options.host ?? '127.0.0.1',
+    host,
     nodeTimeoutMs: options.nodeTimeoutMs ?? 15_000,
     password: options.password,
     port: options.port,

@@ -6,8 +6,7 @@
  */
 import {createServer, type Server, Socket} from 'node:net'
 
-import {type ClusterNode, ClusterState, newNodeId, type SlotRange, toRanges} from './state.js'
-import {ClusterNode as Node} from './state.js'
+import {ClusterNode, type ClusterState, newNodeId, type SlotRange, toRanges} from './state.js'
 
 type GossipEntry = {id: string; ip: string; port: number; cport: number}
 
@@ -109,7 +108,7 @@ export class ClusterBus {
   /** CLUSTER MEET: a handshake node with a random id, renamed when its first PONG arrives. */
   meet(ip: string, port: number, cport: number): void {
     for (const node of this.state.nodes.values()) if (node.handshake && node.ip === ip && node.port === port) return
-    const node = new Node(newNodeId(), ip, port, cport)
+    const node = new ClusterNode(newNodeId(), ip, port, cport)
     node.handshake = true
     node.handshakeStartedAt = Date.now()
     this.state.addNode(node)
@@ -242,7 +241,7 @@ export class ClusterBus {
     if (link?.node.handshake && message.type === 'pong') this.completeHandshake(link, message)
     let sender = state.node(message.sender)
     if (!sender && message.type === 'meet' && !state.isBlacklisted(message.sender)) {
-      sender = new Node(message.sender, message.ip || remoteIp(socket), message.port, message.cport)
+      sender = new ClusterNode(message.sender, message.ip || remoteIp(socket), message.port, message.cport)
       state.addNode(sender)
       state.changed()
     }
@@ -326,7 +325,7 @@ export class ClusterBus {
     if (entry.id === state.myself.id || state.node(entry.id) || state.isBlacklisted(entry.id)) return
     for (const node of state.nodes.values())
       if (node.handshake && node.ip === entry.ip && node.port === entry.port) return
-    state.addNode(new Node(entry.id, entry.ip, entry.port, entry.cport))
+    state.addNode(new ClusterNode(entry.id, entry.ip, entry.port, entry.cport))
     state.changed()
   }
 
@@ -342,5 +341,3 @@ export class ClusterBus {
 function remoteIp(socket: Socket): string {
   return (socket.remoteAddress ?? '').replace(/^::ffff:/, '')
 }
-
-export {ClusterState}

@@ -123,7 +123,8 @@ export function migrateKeys(args: Buffer[]): Buffer[] {
   return key && key.length > 0 ? [key] : []
 }
 
-async function migrate({keyspace, node, reply}: CommandContext, args: Buffer[]): Promise<void> {
+async function migrate(context: CommandContext, args: Buffer[]): Promise<void> {
+  const {keyspace, node, reply} = context
   const request = parseMigrate(args)
   const present = request.keys.filter((key) => keyspace.has(keyString(key)))
   if (present.length === 0) return reply.status('NOKEY')
@@ -165,7 +166,7 @@ async function migrate({keyspace, node, reply}: CommandContext, args: Buffer[]):
       throw new CommandError(error.message)
     }
 
-    finishMigrate({keyspace, node, reply} as CommandContext, request, sent, lines, select)
+    finishMigrate(context, request, sent, lines, select)
     if (select) connection.lastDb = request.db
     return
   }
