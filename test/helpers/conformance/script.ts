@@ -27,7 +27,11 @@ type Common = {
 
 export type Step =
   | ArgSpec[]
-  | (Common & {cmd: ArgSpec[]})
+  /**
+   * With `until`, the command is repeated (every 50 ms, for up to `withinMs`, default 5 s) until its reply passes:
+   * for state that converges in the background (gossip, replication); the last reply is the one compared.
+   */
+  | (Common & {cmd: ArgSpec[]; until?: (reply: Reply) => boolean; withinMs?: number})
   /** Raw bytes in one write, then `replies` replies read (default 1). */
   | (Common & {raw: Buffer | string; replies?: number})
   /** Every command in one write, then every reply read. */
@@ -162,7 +166,17 @@ export async function runScript(steps: Step[], side: Side): Promise<Outcome> {
         const argv = (Array.isArray(step) ? step : step.cmd).map((arg) => resolveArg(arg, side))
         const connection = await connectionFor(Array.isArray(step) ? 'a' : step.on)
         connection.send(argv)
-        record(step, await connection.readOrNote(), Array.isArray(step) ? undefined : step.n)
+        let reply = await connection.readOrNote()
+        if (!Array.isArray(step) && step.until) {
+          const deadline = Date.now() + (step.withinMs ?? 5000)
+          while (!step.until(reply) && Date.now() < deadline) {
+            await new Promise((resolve) => setTimeout(resolve, 50))
+            connection.send(argv)
+            reply = await connection.readOrNote()
+          }
+        }
+
+        record(step, reply, Array.isArray(step) ? undefined : step.n)
       } else if ('raw' in step) {
         const connection = await connectionFor(step.on)
         connection.write(step.raw)

@@ -1644,6 +1644,22 @@ group('cluster, two masters', 'two-masters', [
 // ---------------------------------------------------------------------------------------------------------------
 // A master `a` with every slot and its replica `b` (key `k` is in slot 7629).
 
+/** CLUSTER SLOTS whose (single) range lists a replica after its master. */
+const listsReplica = (reply: Reply): boolean => reply.t === '*' && reply.v?.[0]?.t === '*' && reply.v[0].v?.length === 4
+
+/** `normalise` applied to every nested reply, innermost first. */
+const deep =
+  (normalise: Normaliser): Normaliser =>
+  (reply, side) => {
+    const walk = (r: Reply): Reply => {
+      if (r.t === '*' && r.v) return normalise({t: '*', v: r.v.map(walk)}, side)
+      if (r.t === '%') return normalise({t: '%', v: r.v.map(([k, v]) => [walk(k), walk(v)] as [Reply, Reply])}, side)
+      return normalise(r, side)
+    }
+
+    return walk(reply)
+  }
+
 /** Each element of an array reply through `normalise` (CLUSTER REPLICAS gives CLUSTER NODES lines). */
 const eachItem =
   (normalise: Normaliser): Normaliser =>
@@ -1687,6 +1703,17 @@ group('cluster, master and replica', 'master-replica', [
     on('b', 'READWRITE'),
     on('b', 'GET', 'k'),
     on('b', 'DBSIZE'),
+  ]),
+  c('CLUSTER SLOTS and SHARDS with a replica, INFO replication', [
+    on('a', 'SET', 'k', 'v'),
+    on('a', 'WAIT', '1', '2000'),
+    // A replica shows in CLUSTER SLOTS once its master has heard of a nonzero replication offset (over the bus).
+    {cmd: ['CLUSTER', 'SLOTS'], n: ports, until: listsReplica},
+    {cmd: ['CLUSTER', 'SLOTS'], n: ports, on: 'b', until: listsReplica},
+    // Replication offsets count bytes of each server's own replication stream: only their type is compared.
+    n(compose(ports, deep(mapValues('replication-offset'))), 'CLUSTER', 'SHARDS'),
+    n(fields('role', 'connected_slaves'), 'INFO', 'replication'),
+    {cmd: ['INFO', 'replication'], n: fields('role', 'master_host', 'master_link_status'), on: 'b'},
   ]),
   c(
     'FLUSHALL on a replica',
