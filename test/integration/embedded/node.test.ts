@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import {connect, type Socket} from 'node:net'
 import {test} from 'node:test'
 
+import {startEmbeddedNode} from '../../../src/embedded/index.js'
 import {startNodes} from './embedded-nodes.js'
 
 /** A raw connection: write bytes, read until `done` says the collected text is complete. */
@@ -85,4 +86,8 @@ test('HELLO 3 switches to RESP3, and MULTI/EXEC with a refused command aborts', 
       '-EXECABORT Transaction discarded because of previous errors.\r\n' +
       '+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n+OK\r\n:2\r\n',
   )
+})
+
+test('refuses to listen anywhere but on loopback', async () => {
+  await assert.rejects(startEmbeddedNode({host: '0.0.0.0', port: 7000}), /loopback addresses only/)
 })

@@ -1,0 +1,29 @@
+/** The embedded node (and so its daemon) depends on Node's own modules, itself and the shared key-slot function only. */
+import assert from 'node:assert/strict'
+import {readdirSync, readFileSync, statSync} from 'node:fs'
+import {dirname, join, relative, resolve} from 'node:path'
+import {test} from 'node:test'
+
+const ROOT = resolve('src/embedded')
+const ALLOWED_OUTSIDE = new Set([resolve('src/cluster/keyslot.ts')])
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    return statSync(path).isDirectory() ? sources(path) : path.endsWith('.ts') ? [path] : []
+  })
+}
+
+test('src/embedded imports nothing outside itself but node: modules and src/cluster/keyslot.ts', () => {
+  const offending: string[] = []
+  for (const file of sources(ROOT)) {
+    for (const [, specifier = ''] of readFileSync(file, 'utf8').matchAll(/^(?:import|export)[^'"]*?from '([^']+)'/gm)) {
+      if (specifier.startsWith('node:')) continue
+      const target = specifier.startsWith('.') ? resolve(dirname(file), specifier.replace(/\.js$/, '.ts')) : specifier
+      if (target.startsWith(`${ROOT}/`) || ALLOWED_OUTSIDE.has(target)) continue
+      offending.push(`${relative(ROOT, file)} -> ${specifier}`)
+    }
+  }
+
+  assert.deepEqual(offending, [])
+})
