@@ -50,7 +50,12 @@ export async function openSlots(pool: NodePool, pair: Pair, slots: readonly numb
 export async function closeSlots(pool: NodePool, pair: Pair, others: readonly Endpoint[], slots: readonly number[]) {
   killPoint('node')
   const assign = () => ['NODE', pair.target.id] as Arg[]
-  failOn(pair.target, slots, await setSlots(await pool.connect(pair.target.address), slots, assign), () => true)
+  failOn(
+    pair.target,
+    slots,
+    await claimOnTarget(await pool.connect(pair.target.address), pair.target, slots),
+    () => true,
+  )
   killPoint('node-target')
   await Promise.all(
     [pair.source, ...others].map(async (node) => {
@@ -67,6 +72,29 @@ export async function closeSlots(pool: NodePool, pair: Pair, others: readonly En
       timeoutMs: AGREEMENT_TIMEOUT_MS,
     },
   )
+}
+
+/**
+ * SETSLOT NODE on the target for the whole window, atomically (MULTI). Every slot but the last has its
+ * IMPORTING state cleared first: otherwise each SETSLOT NODE broadcasts a PONG to every node, and each
+ * receiver rescans all 16384 slots (a window of 128 slots costs 128 of them per node). The last slot takes
+ * the importing path, so the target still bumps its config epoch when it must and tells everyone once.
+ */
+async function claimOnTarget(connection: Redis, target: Endpoint, slots: readonly number[]) {
+  const transaction = connection.multi()
+  const commandsPerSlot = slots.map((slot, i) => {
+    const last = i === slots.length - 1
+    if (!last) transaction.call('CLUSTER', 'SETSLOT', slot, 'STABLE')
+    transaction.call('CLUSTER', 'SETSLOT', slot, 'NODE', target.id)
+    return last ? 1 : 2
+  })
+  const errors = ((await transaction.exec()) ?? []).map(([error]) => error ?? undefined)
+  let next = 0
+  return commandsPerSlot.map((count) => {
+    const own = errors.slice(next, next + count)
+    next += count
+    return own.find((error) => error !== undefined)
+  })
 }
 
 async function setSlots(connection: Redis, slots: readonly number[], action: (slot: number) => Arg[]) {
