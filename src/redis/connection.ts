@@ -160,6 +160,16 @@ export function describeConnectError(address: string, error: unknown, settings: 
     })
   }
 
+  if (/certificate|altnames|self[- ]signed|unable to verify|SSL|TLS/i.test(text)) {
+    return new ConnectionError(`cannot connect to ${address}: TLS: ${text}`, {
+      code: 'TLS_FAILED',
+      suggestions: [
+        'Pass --cacert with the CA that signed the node certificates, and name nodes as their certificates do',
+        'Or skip verification with --insecure (not for production)',
+      ],
+    })
+  }
+
   const cause = /ECONNREFUSED/.test(text)
     ? 'connection refused (is the node running?)'
     : /ETIMEDOUT|timed? ?out/i.test(text)

@@ -20,9 +20,12 @@ export type ReadOptions = {
   readonly searchMultipleOwners?: boolean
 }
 
-/** The address slotctl uses to reach a node that another node listed. */
+/**
+ * The address slotctl uses to reach a node that another node listed: the hostname it announces, when it has
+ * one (what its TLS certificate names, and what still resolves after an IP change), else its IP.
+ */
 export function addressOf(line: NodeLine): string {
-  return formatAddress({host: line.host === '' ? (line.hostname ?? '') : line.host, port: line.port})
+  return formatAddress({host: line.hostname ?? line.host, port: line.port})
 }
 
 /**
