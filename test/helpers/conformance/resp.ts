@@ -298,7 +298,7 @@ export class RespConnection {
   }
 
   /** The next complete reply. Rejects if the connection closes first, the bytes are malformed, or on timeout. */
-  read(timeoutMs = 5000): Promise<Reply> {
+  read(timeoutMs = 15_000): Promise<Reply> {
     const ready = this.replies.shift()
     if (ready) return Promise.resolve(ready)
     if (this.failure) return Promise.reject(this.failure)
@@ -314,7 +314,7 @@ export class RespConnection {
   }
 
   /** Like `read`, but a closed connection or a timeout becomes a `note` reply, so it can be compared too. */
-  async readOrNote(timeoutMs = 5000): Promise<Reply> {
+  async readOrNote(timeoutMs = 15_000): Promise<Reply> {
     try {
       return await this.read(timeoutMs)
     } catch (error) {
@@ -325,7 +325,7 @@ export class RespConnection {
     }
   }
 
-  async call(argv: Arg[], timeoutMs = 5000): Promise<Reply> {
+  async call(argv: Arg[], timeoutMs = 15_000): Promise<Reply> {
     this.send(argv)
     return this.read(timeoutMs)
   }
