@@ -32,7 +32,13 @@ const CRON_INTERVAL_MS = 100
 const PING_INTERVAL_MS = 500
 const RECONNECT_DELAY_MS = 200
 
-/** Splits a byte stream into frames: a 4-byte big-endian length, then that much JSON. */
+/** No honest message comes near this; a bigger length means the peer does not speak our bus. */
+const MAX_FRAME_BYTES = 16 * 1024 * 1024
+
+/**
+ * Splits a byte stream into frames: a 4-byte big-endian length, then that much JSON. Returns undefined
+ * when the stream is not ours (a real Redis node, garbage), so the caller drops the link.
+ */
 class FrameReader {
   private buffer: Buffer = Buffer.alloc(0)
 
@@ -42,8 +48,14 @@ class FrameReader {
     const messages: BusMessage[] = []
     while (this.buffer.length >= 4) {
       const length = this.buffer.readUInt32BE(0)
+      if (length > MAX_FRAME_BYTES) return undefined
       if (this.buffer.length < 4 + length) break
-      messages.push(JSON.parse(this.buffer.subarray(4, 4 + length).toString('utf8')) as BusMessage)
+      try {
+        messages.push(JSON.parse(this.buffer.subarray(4, 4 + length).toString('utf8')) as BusMessage)
+      } catch {
+        return undefined
+      }
+
       this.buffer = this.buffer.subarray(4 + length)
     }
 

@@ -158,23 +158,29 @@ function refuse(node: NodeRuntime, client: ClientState, message: string): void {
 function run(node: NodeRuntime, client: ClientState, spec: CommandSpec, args: Buffer[]): void | Promise<void> {
   const keyspace = node.databases[client.db] ?? node.keyspace
   const context: CommandContext = {client, keyspace, node, reply: client.reply}
-  const propagate = () => {
-    if (spec.write && node.replication.replicaCount > 0)
-      node.replication.propagate(keyspace, client.db, commandKeys(spec, args), args)
-  }
-
   try {
     const result = spec.run(context, args)
-    if (result) return result.then(propagate, (error: unknown) => replyError(client, error))
-    propagate()
+    if (result)
+      return result.then(
+        () => propagate(node, context, spec, args),
+        (error: unknown) => replyError(client, error),
+      )
+    propagate(node, context, spec, args)
   } catch (error) {
     replyError(client, error)
   }
 }
 
+/** A write that succeeded goes to the replicas. */
+function propagate(node: NodeRuntime, {client, keyspace}: CommandContext, spec: CommandSpec, args: Buffer[]): void {
+  if (spec.write && node.replication.replicaCount > 0)
+    node.replication.propagate(keyspace, client.db, commandKeys(spec, args), args)
+}
+
+/** Error replies; a bug in one command answers that command with an error instead of stopping the node. */
 function replyError(client: ClientState, error: unknown): void {
   if (error instanceof CommandError) client.reply.error(error.message)
-  else throw error
+  else client.reply.error(`ERR internal error: ${error instanceof Error ? error.message : String(error)}`)
 }
 
 /** EXEC: aborts if a queued command was refused or the keys moved meanwhile, else runs them all. */

@@ -1,5 +1,5 @@
 /** String commands: GET, SET, MGET, MSET, INCR family, APPEND, STRLEN. */
-import {parseInteger} from '../resp.js'
+import {parseInteger, type ReplyWriter} from '../resp.js'
 import {keyString, type StringValue} from '../types.js'
 import {
   ALL_KEYS,
@@ -28,6 +28,8 @@ function get({keyspace, reply}: CommandContext, args: Buffer[]): void {
 }
 
 type SetOptions = {condition?: 'NX' | 'XX'; expireAt?: number; keepTtl: boolean; get: boolean}
+
+const PLAIN_SET: Readonly<SetOptions> = {get: false, keepTtl: false}
 
 /** SET's options: syntax first, then the expire amount, as Redis checks them. */
 function parseSetOptions(args: Buffer[]): SetOptions {
@@ -65,20 +67,24 @@ function expireTime(unit: string, amount: number): number {
   return at
 }
 
+function replyValue(reply: ReplyWriter, value: StringValue | undefined): void {
+  if (value) reply.bulk(value.value)
+  else reply.nullBulk()
+}
+
 function set({keyspace, reply}: CommandContext, args: Buffer[]): void {
   const key = keyString(arg(args, 1))
-  const options = args.length > 3 ? parseSetOptions(args) : {get: false, keepTtl: false}
+  const options = args.length > 3 ? parseSetOptions(args) : PLAIN_SET
   const old = options.get ? typed(keyspace, key, 'string') : undefined
-  const replyOldValue = (value: StringValue | undefined) => (value ? reply.bulk(value.value) : reply.nullBulk())
   const exists = options.condition ? keyspace.has(key) : false
   if ((options.condition === 'NX' && exists) || (options.condition === 'XX' && !exists)) {
-    replyOldValue(options.get ? old : undefined)
+    replyValue(reply, options.get ? old : undefined)
     return
   }
 
   keyspace.set(key, {type: 'string', value: Buffer.from(arg(args, 2))}, options.keepTtl)
   if ('expireAt' in options && options.expireAt !== undefined) keyspace.setExpireAt(key, options.expireAt)
-  if (options.get) replyOldValue(old)
+  if (options.get) replyValue(reply, old)
   else reply.ok()
 }
 
