@@ -190,7 +190,7 @@ export class ClusterBus {
     socket.on('data', (chunk: Buffer) => {
       const messages = reader.push(chunk)
       if (!messages) return socket.destroy()
-      for (const message of messages) this.receive(message, socket, link)
+      this.receiveAll(messages, socket, link)
     })
     const drop = () => {
       if (this.links.get(node) === link) this.links.delete(node)
@@ -209,7 +209,7 @@ export class ClusterBus {
     socket.on('data', (chunk: Buffer) => {
       const messages = reader.push(chunk)
       if (!messages) return socket.destroy()
-      for (const message of messages) this.receive(message, socket, undefined)
+      this.receiveAll(messages, socket, undefined)
     })
     socket.on('error', () => socket.destroy())
     socket.on('close', () => this.inbound.delete(socket))
@@ -242,6 +242,15 @@ export class ClusterBus {
       slots: myself.role === 'master' ? toRanges(this.state.slotsOf(myself)) : [],
       type,
       ...(myself.masterId === undefined ? {} : {masterId: myself.masterId}),
+    }
+  }
+
+  /** A message that is valid JSON but not a bus message drops the link, not the node. */
+  private receiveAll(messages: BusMessage[], socket: Socket, link: Link | undefined): void {
+    try {
+      for (const message of messages) this.receive(message, socket, link)
+    } catch {
+      socket.destroy()
     }
   }
 
