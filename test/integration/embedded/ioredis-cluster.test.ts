@@ -141,7 +141,8 @@ async function dbsize(node: Started): Promise<number> {
   return Number(textOf(reply))
 }
 
-describe('ioredis Cluster on 3 masters + 3 replicas of embedded nodes', {timeout: 300_000}, () => {
+// Generous: on a quiet machine the whole file takes a few minutes, on a loaded CI runner several times that.
+describe('ioredis Cluster on 3 masters + 3 replicas of embedded nodes', {timeout: 1_200_000}, () => {
   const nodes: Started[] = []
   const clients: Cluster[] = []
   let ready = false
@@ -225,7 +226,7 @@ describe('ioredis Cluster on 3 masters + 3 replicas of embedded nodes', {timeout
     const mismatches: string[] = []
     let written = 0
     let stop = false
-    const traffic = Array.from({length: 20}, async (_, worker) => {
+    const traffic = Array.from({length: 10}, async (_, worker) => {
       while (!stop) {
         const i = written++
         try {
@@ -256,7 +257,7 @@ describe('ioredis Cluster on 3 masters + 3 replicas of embedded nodes', {timeout
         '1000',
         '--cluster-yes',
       ],
-      240_000,
+      900_000,
     )
     stop = true
     await Promise.all(traffic)
@@ -276,38 +277,32 @@ describe('ioredis Cluster on 3 masters + 3 replicas of embedded nodes', {timeout
     assert.deepEqual(await verify(client, 'live', written), {bad: 0, sample: []})
   })
 
-  // Embedded replicas receive no data yet: after the load and the reshard redis-server would show each replica with
-  // its master's DBSIZE; the embedded replicas stay at 0 (seen: [master, replica] DBSIZE [[55899,0],[38639,0],[47303,0]]).
-  it(
-    'replicas hold exactly their master keys',
-    {todo: 'embedded replicas get no data (no replication stream yet)'},
-    async (t) => {
-      if (!requireRedisServer(t)) return
-      assert.ok(ready)
-      const view = await clusterNodes(nodes[0]!.host, nodes[0]!.port)
-      const byId = new Map(view.map((line) => [line.id, nodes.find((node) => node.port === line.port)!]))
-      const pairs = view
-        .filter((line) => line.flags.includes('slave'))
-        .map((line) => ({master: byId.get(line.master)!, replica: byId.get(line.id)!}))
-      assert.equal(pairs.length, 3)
-      let last = ''
-      try {
-        await waitFor(
-          'every replica to have its master key count',
-          async () => {
-            const counts = await Promise.all(
-              pairs.map(async ({master, replica}) => [await dbsize(master), await dbsize(replica)]),
-            )
-            last = JSON.stringify(counts)
-            return counts.every(([m, r]) => m === r)
-          },
-          10_000,
-        )
-      } catch (error) {
-        throw new Error(`${(error as Error).message}: [master, replica] DBSIZE ${last}`)
-      }
-    },
-  )
+  it('replicas hold exactly their master keys', async (t) => {
+    if (!requireRedisServer(t)) return
+    assert.ok(ready)
+    const view = await clusterNodes(nodes[0]!.host, nodes[0]!.port)
+    const byId = new Map(view.map((line) => [line.id, nodes.find((node) => node.port === line.port)!]))
+    const pairs = view
+      .filter((line) => line.flags.includes('slave'))
+      .map((line) => ({master: byId.get(line.master)!, replica: byId.get(line.id)!}))
+    assert.equal(pairs.length, 3)
+    let last = ''
+    try {
+      await waitFor(
+        'every replica to have its master key count',
+        async () => {
+          const counts = await Promise.all(
+            pairs.map(async ({master, replica}) => [await dbsize(master), await dbsize(replica)]),
+          )
+          last = JSON.stringify(counts)
+          return counts.every(([m, r]) => m === r)
+        },
+        30_000,
+      )
+    } catch (error) {
+      throw new Error(`${(error as Error).message}: [master, replica] DBSIZE ${last}`)
+    }
+  })
 
   it('RESP3 (raw client): HELLO 3 on every node, MOVED followed, reply types of all five types', async (t) => {
     if (!requireRedisServer(t)) return
