@@ -3,10 +3,11 @@
  * `npx tsc -p tsconfig.json && npx oclif manifest`). SLOTCTL_DEV=1 runs src through tsx instead (slower start).
  */
 import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
+import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
-const bin = process.env.SLOTCTL_DEV ? 'bin/dev.js' : 'bin/run.js'
+const bin = join(root, process.env.SLOTCTL_DEV ? 'bin/dev.js' : 'bin/run.js')
 
 export type CliResult = {
   /** Milliseconds from spawn to exit. */
@@ -17,6 +18,8 @@ export type CliResult = {
 }
 
 export type CliOptions = {
+  /** Working directory (where plan files and journals land); the repository by default. */
+  cwd?: string
   env?: Record<string, string | undefined>
   /** Written to stdin, which is then closed. */
   input?: string
@@ -28,7 +31,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
   const started = Date.now()
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, ...args], {
-      cwd: root,
+      cwd: options.cwd ?? root,
       env: {...process.env, NO_COLOR: '1', REDISCLI_CLUSTER_YES: undefined, ...options.env},
       stdio: ['pipe', 'pipe', 'pipe'],
       timeout: options.timeoutMs ?? 120_000,
