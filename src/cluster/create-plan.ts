@@ -118,7 +118,9 @@ function busyReasons(reading: NodeReading): string[] {
   ]
 }
 
-const addressOfLine = (line: {host: string; port: number}) => formatAddress(line)
+/** A peer as a node lists it: by address, or by id while it has none yet. */
+const addressOfLine = (line: {host: string; id: string; port: number}) =>
+  line.host === '' ? `node ${line.id.slice(0, 8)}` : formatAddress(line)
 
 function differencesFromPlan(layout: CreateLayout, readings: readonly NodeReading[]): NodeProblem[] {
   const readingOf = lookup(new Map(readings.map((reading) => [reading.address, reading])))
@@ -148,9 +150,11 @@ function differencesFromPlan(layout: CreateLayout, readings: readonly NodeReadin
       const line = readingOf(replica.address).self
       if (line.role === 'replica' && line.masterId === self.id) continue
       const now =
-        line.role === 'master'
-          ? `is a master with slots ${formatRanges(line.slots)}`
-          : `replicates ${nameOf(line.masterId)}`
+        line.role === 'replica'
+          ? `replicates ${nameOf(line.masterId)}`
+          : line.slots.length > 0
+            ? `is a master with slots ${formatRanges(line.slots)}`
+            : 'is a master without slots'
       note(replica.address, `${now}, the plan makes it a replica of ${master.address}`)
     }
   }
