@@ -46,8 +46,9 @@ export async function backupCluster(
 }
 
 /**
- * SYNC on a fresh connection: the master answers with `$<length>\r\n` and the RDB (or, diskless, `$EOF:<mark>`,
- * the RDB and the mark again), after newlines that keep the link alive while it prepares the file.
+ * SYNC on a fresh connection: after newlines that keep the link alive while it writes the file, the master
+ * answers `$<length>\r\n` and the RDB. (The diskless `$EOF:<mark>` form comes only to replicas that announce
+ * `capa eof`; slotctl does not, so that a master need not wait repl-diskless-sync-delay for other replicas.)
  */
 export async function fetchRdb(address: string, settings: ConnectionSettings, file: string, idleTimeoutMs: number) {
   const socket = await openSocket(address, settings)
@@ -64,7 +65,7 @@ export async function fetchRdb(address: string, settings: ConnectionSettings, fi
     // Tells Redis 7 that no replication stream will follow the RDB; older servers do not know it, which is fine.
     await reader.command(socket, 'REPLCONF', 'rdb-only', '1').catch(() => undefined)
     socket.write(resp(['SYNC']))
-    return await saveTo(file, reader, await reader.header())
+    return await saveTo(file, reader, await reader.rdbLength())
   } catch (error) {
     if (error instanceof ConnectionError) throw error
     throw new OperationError(`backup of ${address} failed: ${messageOf(error)}`, {
@@ -92,8 +93,6 @@ async function openSocket(address: string, settings: ConnectionSettings): Promis
   }
 }
 
-type RdbHeader = {readonly eofMark: Buffer} | {readonly length: number}
-
 /** Reads what SYNC sends: reply lines, then raw bytes. */
 class ByteReader {
   private pending = Buffer.alloc(0)
@@ -111,7 +110,8 @@ class ByteReader {
     return line
   }
 
-  async header(): Promise<RdbHeader> {
+  /** Skips keep-alive newlines and reads the `$<length>` line that precedes the RDB. */
+  async rdbLength(): Promise<number> {
     for (;;) {
       // eslint-disable-next-line no-await-in-loop
       if (this.pending.length === 0) await this.more()
@@ -121,10 +121,9 @@ class ByteReader {
 
     const line = await this.line()
     if (line.startsWith('-')) throw new Error(line.slice(1))
-    if (line.startsWith('$EOF:')) return {eofMark: Buffer.from(line.slice(5))}
     const length = Number(line.slice(1))
     if (!line.startsWith('$') || !Number.isSafeInteger(length)) throw new Error(`unexpected reply to SYNC: ${line}`)
-    return {length}
+    return length
   }
 
   async line(): Promise<string> {
@@ -156,7 +155,7 @@ class ByteReader {
 }
 
 /** Streams the RDB into `file`; checks that it is one (the REDIS magic) and returns its size. */
-async function saveTo(file: string, reader: ByteReader, header: RdbHeader): Promise<number> {
+async function saveTo(file: string, reader: ByteReader, length: number): Promise<number> {
   const out = createWriteStream(file)
   const write = async (bytes: Buffer) => {
     if (!out.write(bytes)) await once(out, 'drain')
@@ -165,7 +164,7 @@ async function saveTo(file: string, reader: ByteReader, header: RdbHeader): Prom
   let written = 0
   let first: Buffer | undefined
   try {
-    for await (const bytes of rdbBytes(reader, header)) {
+    for await (const bytes of rdbBytes(reader, length)) {
       first ??= bytes
       written += bytes.length
       await write(bytes)
@@ -179,39 +178,15 @@ async function saveTo(file: string, reader: ByteReader, header: RdbHeader): Prom
   return written
 }
 
-/** The RDB's bytes, without the framing: `length` bytes, or everything up to the EOF mark. */
-async function* rdbBytes(reader: ByteReader, header: RdbHeader): AsyncGenerator<Buffer> {
-  if ('length' in header) {
-    for (let left = header.length; left > 0;) {
-      // eslint-disable-next-line no-await-in-loop
-      const chunk = await reader.next()
-      if (chunk === undefined) throw new Error(`the node closed the connection with ${left} bytes of the RDB unsent`)
-      const bytes = chunk.subarray(0, left)
-      left -= bytes.length
-      yield bytes
-    }
-
-    return
-  }
-
-  // The mark may straddle chunks: hold back its length until the end is seen.
-  const mark = header.eofMark
-  let held = Buffer.alloc(0)
-  for (;;) {
+/** The `length` bytes of the RDB; anything the master sends after them is not part of it. */
+async function* rdbBytes(reader: ByteReader, length: number): AsyncGenerator<Buffer> {
+  for (let left = length; left > 0;) {
     // eslint-disable-next-line no-await-in-loop
     const chunk = await reader.next()
-    if (chunk === undefined) throw new Error('the node closed the connection before the end of the RDB')
-    held = Buffer.concat([held, chunk])
-    const end = held.indexOf(mark)
-    if (end !== -1) {
-      yield held.subarray(0, end)
-      return
-    }
-
-    if (held.length > mark.length) {
-      yield held.subarray(0, held.length - mark.length)
-      held = held.subarray(held.length - mark.length)
-    }
+    if (chunk === undefined) throw new Error(`the node closed the connection with ${left} bytes of the RDB unsent`)
+    const bytes = chunk.subarray(0, left)
+    left -= bytes.length
+    yield bytes
   }
 }
 
