@@ -1,8 +1,8 @@
 /** Moving keys between nodes: DUMP, RESTORE, RESTORE-ASKING, MIGRATE, and DEBUG DIGEST-VALUE for BUSYKEY checks. */
-import {decodeDump, DumpPayloadError, encodeDump} from '../rdb/index.js'
+import {decodeDump, DumpPayloadError, encodeDump, type RdbEntry, writeRdbFile} from '../rdb/index.js'
 import {encodeCommand, MigrateIoError} from '../migrate-client.js'
 import {EMPTY_DIGEST, fromPortable, toPortable, valueDigest} from '../portable.js'
-import {keyString} from '../types.js'
+import {keyBuffer, keyString} from '../types.js'
 import {
   arg,
   CommandError,
@@ -215,10 +215,30 @@ function debug({keyspace, reply}: CommandContext, args: Buffer[]): void {
   throw new CommandError(`ERR unknown subcommand '${text(args[1])}'. Try DEBUG HELP.`)
 }
 
+/**
+ * SYNC, as `redis-cli --cluster backup` uses it: the keys of db 0 as one RDB file, sent as `$<length>` and
+ * the bytes (no CRLF after them, like Redis). There is no replication stream after it: the connection closes.
+ */
+function sync({client, keyspace, reply}: CommandContext): void {
+  const entries: RdbEntry[] = []
+  for (const key of keyspace.keys()) {
+    const value = keyspace.get(key)
+    if (!value) continue
+    const expireAtMs = keyspace.expireAt(key)
+    entries.push({key: keyBuffer(key), value: toPortable(value), ...(expireAtMs === undefined ? {} : {expireAtMs})})
+  }
+
+  const file = writeRdbFile(entries)
+  reply.raw(Buffer.from(`$${file.length}\r\n`))
+  reply.raw(file)
+  client.closing = true
+}
+
 export const migrateCommands: CommandTable = {
   debug: {arity: -2, run: debug},
   dump: {arity: 2, keys: SINGLE_KEY, run: dump},
   migrate: {arity: -6, keys: migrateKeys, run: migrate, write: true},
   restore: {arity: -4, keys: SINGLE_KEY, run: restore, write: true},
   'restore-asking': {arity: -4, asking: true, keys: SINGLE_KEY, run: restore, write: true},
+  sync: {arity: 1, run: sync},
 }

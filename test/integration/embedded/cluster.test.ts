@@ -4,6 +4,10 @@
  * them back after it.
  */
 import assert from 'node:assert/strict'
+import {spawnSync} from 'node:child_process'
+import {mkdtempSync, readdirSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {test} from 'node:test'
 import {isDeepStrictEqual} from 'node:util'
 
@@ -147,4 +151,16 @@ test('redis-cli builds, checks and reshards an embedded cluster that ioredis rea
     sizes.reduce((sum, size) => sum + Number(size), 0),
     KEYS,
   )
+
+  // `--cluster backup` takes one RDB file per master over SYNC; redis-check-rdb accepts them.
+  const backupDir = mkdtempSync(join(tmpdir(), 'slotctl-backup-'))
+  t.after(() => rmSync(backupDir, {force: true, recursive: true}))
+  const backup = await redisCli(['--cluster', 'backup', first.address, backupDir])
+  assert.equal(backup.status, 0, backup.output)
+  const files = readdirSync(backupDir).filter((name) => name.endsWith('.rdb'))
+  assert.equal(files.length, 3)
+  for (const file of files) {
+    const checked = spawnSync('redis-check-rdb', [join(backupDir, file)], {encoding: 'utf8'})
+    assert.match(checked.stdout, /\\o\/ RDB looks OK! \\o\//, checked.stdout)
+  }
 })
