@@ -24,6 +24,7 @@ export type CreateResult = {
   alreadyCreated: boolean
   created: boolean
   dryRun: boolean
+  /** From confirmation to a verified cluster; 0 when nothing was done. */
   elapsedMs: number
   masters: PlannedMasterSummary[]
   plan?: CreatePlan
@@ -65,7 +66,6 @@ Exit status: 0 created (or already there), 1 a node is not empty or the cluster 
   static override summary = 'Create a cluster from empty nodes.'
 
   async run(): Promise<CreateResult> {
-    const started = Date.now()
     const addresses = await this.addresses()
     checkCreateShape(addresses.length, this.flags.replicas)
     const pool = await this.pool()
@@ -78,13 +78,7 @@ Exit status: 0 created (or already there), 1 a node is not empty or the cluster 
     }
     if (prepared.state === 'created') {
       this.log(`The ${addresses.length} nodes already form the planned cluster: nothing to do.`)
-      return {
-        ...base,
-        alreadyCreated: true,
-        created: false,
-        dryRun: this.flags['dry-run'],
-        elapsedMs: Date.now() - started,
-      }
+      return {...base, alreadyCreated: true, created: false, dryRun: this.flags['dry-run']}
     }
 
     this.log(renderLayout(prepared.layout))
@@ -95,6 +89,7 @@ Exit status: 0 created (or already there), 1 a node is not empty or the cluster 
     }
 
     await confirmOrRefuse(`Create this cluster of ${addresses.length} nodes?`, {flagName: '--yes', yes: this.flags.yes})
+    const started = Date.now()
     await executeCreate(pool, prepared.plan, {
       onPhase: (phase, ms) => this.logToStderr(paint.dim(`  ${phase} (${ms} ms)`)),
       timeoutMs: this.flags.timeout,
