@@ -5,7 +5,7 @@ import {type Pair, shortName, throwIfAborted} from './pair.js'
 import {type Outcome, pipelined} from './pipeline.js'
 
 /** How long one MIGRATE may block its two nodes: short for clients, long enough to amortise round trips. */
-const TARGET_BATCH_MS = 50
+const TARGET_BATCH_MS = 100
 /** Batches start this small and grow once the first ones show how big the keys are. */
 const FIRST_BATCH_KEYS = 100
 /** MIGRATEs under way on one pair at once: enough that the source never waits for us. */
@@ -22,25 +22,30 @@ type Failure = {readonly batch: Batch; readonly error: Error}
 
 /**
  * Keys per MIGRATE, learnt from how long batches take (we cannot afford to measure key sizes): it grows
- * while batches are quick and shrinks fast after a timeout, when the MIGRATE timeout doubles instead.
+ * while batches are quick, and shrinks when they are slow, but not below the first size: on a busy machine a
+ * small batch is slow too, and more MIGRATEs would only make it slower. Only a timeout, which says the keys
+ * are big, takes it lower, and doubles the MIGRATE timeout.
  */
 export class BatchSizer {
   keys: number
   timeoutMs: number
+  private floor: number
 
   constructor(private readonly settings: MigrationSettings) {
     this.keys = Math.min(FIRST_BATCH_KEYS, settings.batchKeys)
+    this.floor = this.keys
     this.timeoutMs = settings.timeoutMs
   }
 
   /** A MIGRATE of `keys` keys kept the source busy for `ms`. */
   observe(keys: number, ms: number): void {
     const fitting = Math.floor((TARGET_BATCH_MS * keys) / Math.max(ms, 0.1))
-    this.keys = Math.max(1, Math.min(fitting, this.keys * 4, this.settings.batchKeys))
+    this.keys = Math.max(this.floor, Math.min(fitting, this.keys * 4, this.settings.batchKeys))
   }
 
   timedOut(): void {
     this.keys = Math.max(1, Math.floor(this.keys / 4))
+    this.floor = Math.min(this.floor, this.keys)
     this.timeoutMs = Math.min(this.timeoutMs * 2, this.settings.timeoutMs * MAX_TIMEOUT_FACTOR)
   }
 }

@@ -5,7 +5,7 @@ import {DEFAULT_MIGRATION} from '../../../src/cluster/move-plan.js'
 import {BatchSizer, classifyMigrateError} from '../../../src/ops/engine/migrate-keys.js'
 
 describe('MIGRATE batches', () => {
-  it('grow while batches are quick, up to --pipeline, and shrink on slow ones and timeouts', () => {
+  it('grow while batches are quick, up to --pipeline; shrink when slow but not below the start; timeouts go lower', () => {
     const sizer = new BatchSizer({...DEFAULT_MIGRATION, batchKeys: 1000, timeoutMs: 5000})
     assert.equal(sizer.keys, 100)
     sizer.observe(100, 1)
@@ -13,11 +13,17 @@ describe('MIGRATE batches', () => {
     sizer.observe(400, 2)
     assert.equal(sizer.keys, 1000)
     sizer.observe(1000, 500)
-    assert.equal(sizer.keys, 100, 'a batch should take about 50 ms')
+    assert.equal(sizer.keys, 200, 'a batch should take about 100 ms')
+    sizer.observe(60, 300)
+    assert.equal(sizer.keys, 100, 'a slow machine does not shrink batches below the first size')
     sizer.timedOut()
     assert.deepEqual([sizer.keys, sizer.timeoutMs], [25, 10_000])
+    sizer.observe(25, 1)
+    assert.equal(sizer.keys, 100)
     for (let i = 0; i < 10; i++) sizer.timedOut()
     assert.deepEqual([sizer.keys, sizer.timeoutMs], [1, 80_000])
+    sizer.observe(1, 1000)
+    assert.equal(sizer.keys, 1)
   })
 
   it('tells errors to retry from errors to stop on, including the target errors MIGRATE wraps', () => {
