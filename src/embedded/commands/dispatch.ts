@@ -128,9 +128,20 @@ function precheck(client: ClientState, spec: CommandSpec | undefined, args: Buff
 export function execute(node: NodeRuntime, client: ClientState, args: Buffer[]): void | Promise<void> {
   node.stats.commands++
   const spec = lookup(args[0])
+  const result = dispatch(node, client, spec, args)
+  // ASKING lasts for one command, refused or not, unless a transaction is being queued.
+  if (spec !== COMMANDS.asking && client.transaction === undefined) client.asking = false
+  return result
+}
+
+function dispatch(
+  node: NodeRuntime,
+  client: ClientState,
+  spec: CommandSpec | undefined,
+  args: Buffer[],
+): void | Promise<void> {
   const refusal = precheck(client, spec, args)
   if (refusal || !spec) return refuse(node, client, refusal ?? 'ERR')
-  const inTransaction = client.transaction !== undefined && !spec.transactionControl
   if (node.cluster && spec.keys && !client.isMaster && !servesLocally(node.cluster, spec, args)) {
     const redirect = routeCommands(node.cluster, node.keyspace, client, [routed(spec, args)])
     if (redirect) return refuse(node, client, redirect)
@@ -138,15 +149,13 @@ export function execute(node: NodeRuntime, client: ClientState, args: Buffer[]):
 
   if (spec.write && !client.isMaster && node.cluster?.myself.role === 'slave')
     return refuse(node, client, "READONLY You can't write against a read only replica.")
-  if (inTransaction) {
-    client.transaction?.push(args.map((value) => Buffer.from(value)))
+  if (client.transaction !== undefined && !spec.transactionControl) {
+    client.transaction.push(args.map((value) => Buffer.from(value)))
     client.reply.status('QUEUED')
     return
   }
 
-  const result = run(node, client, spec, args)
-  if (spec !== COMMANDS.asking && client.transaction === undefined) client.asking = false
-  return result
+  return run(node, client, spec, args)
 }
 
 function refuse(node: NodeRuntime, client: ClientState, message: string): void {
