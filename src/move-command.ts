@@ -1,3 +1,6 @@
+import {mkdirSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+
 import type {Command} from '@oclif/core'
 
 import type {MovePlan} from './cluster/move-plan.js'
@@ -5,6 +8,7 @@ import {runPlan} from './ops/engine/run-plan.js'
 import type {NodePool} from './redis/connection.js'
 import {renderMoveReport, resumeCommand} from './ui/move-plan-view.js'
 import {moveProgress} from './ui/progress.js'
+import {confirmOrRefuse} from './ui/prompt.js'
 
 /** The `--json` result of a run of move steps (reshard, apply). */
 export type MoveRunResult = {
@@ -17,6 +21,42 @@ export type MoveRunResult = {
   seconds: number
   slotsMoved: number
   stopped: boolean
+}
+
+/** What a command that makes a move plan returns: the plan (dry run, saved) or the run. */
+export type MovePlanOutcome = {plan: MovePlan; planFile?: string} | MoveRunResult
+
+export type PlanDelivery = {
+  readonly dryRun: boolean
+  readonly planOut: string | undefined
+  /** The confirmation question. */
+  readonly question: string
+  readonly yes: boolean
+}
+
+/**
+ * The end of every command that plans moves (reshard, rebalance): stop at the plan (--dry-run), write it
+ * for `apply` (--plan-out), or confirm, save it with its journal and run it.
+ */
+export async function deliverMovePlan(
+  command: Pick<Command, 'log' | 'logToStderr'>,
+  pool: NodePool,
+  plan: MovePlan,
+  delivery: PlanDelivery,
+): Promise<MovePlanOutcome> {
+  if (delivery.dryRun) return {plan}
+  if (delivery.planOut) {
+    writeFileSync(delivery.planOut, `${JSON.stringify(plan, null, 2)}\n`)
+    command.log(
+      `\nPlan written to ${delivery.planOut}; nothing changed. Run it with: slotctl apply ${delivery.planOut}`,
+    )
+    return {plan, planFile: delivery.planOut}
+  }
+
+  await confirmOrRefuse(delivery.question, {flagName: '--yes', yes: delivery.yes})
+  const planFile = savePlan(plan)
+  command.logToStderr(`Plan saved to ${planFile}; if the run stops, continue it with: ${resumeCommand(planFile)}`)
+  return executeMovePlan(command, pool, plan, planFile, false)
 }
 
 /** Ctrl-C stops the run after the current batch and exits 130; the journal lets `apply --resume` continue. */
@@ -65,4 +105,12 @@ export async function executeMovePlan(
   } finally {
     process.removeListener('SIGINT', onSigint)
   }
+}
+
+/** Where a run without --plan-out keeps its plan and journal: .slotctl/ in the working directory. */
+function savePlan(plan: MovePlan): string {
+  mkdirSync('.slotctl', {recursive: true})
+  const file = join('.slotctl', `${plan.kind}-${plan.createdAt.replaceAll(/[:.]/g, '-')}.json`)
+  writeFileSync(file, `${JSON.stringify(plan, null, 2)}\n`)
+  return file
 }

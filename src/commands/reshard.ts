@@ -1,24 +1,21 @@
-import {mkdirSync, writeFileSync} from 'node:fs'
-import {join} from 'node:path'
-
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
 import {UsageError} from '../cluster/errors.js'
-import {assertHealthy, buildMovePlan, DEFAULT_MIGRATION, type MovePlan} from '../cluster/move-plan.js'
+import {assertHealthy, buildMovePlan, DEFAULT_MIGRATION} from '../cluster/move-plan.js'
 import {type ReshardRequest, planReshard} from '../cluster/reshard-plan.js'
 import {resolveMaster} from '../cluster/resolve-node.js'
 import {type ClusterSnapshot, masters, seedView} from '../cluster/snapshot.js'
 import {parseSlotRange} from '../cluster/slots.js'
 import {dryRunFlag, nodeArg, yesFlag} from '../flags.js'
-import {executeMovePlan, type MoveRunResult} from '../move-command.js'
+import {deliverMovePlan, type MovePlanOutcome} from '../move-command.js'
 import {withKeyEstimates} from '../ops/engine/estimate.js'
 import {readCluster} from '../redis/discover.js'
-import {nodeNamer, renderMovePlan, resumeCommand} from '../ui/move-plan-view.js'
-import {canPrompt, confirmOrRefuse} from '../ui/prompt.js'
+import {nodeNamer, renderMovePlan} from '../ui/move-plan-view.js'
+import {canPrompt} from '../ui/prompt.js'
 import {askReshard, type ReshardGiven} from '../ui/wizard-reshard.js'
 
-export type ReshardResult = {plan: MovePlan; planFile?: string} | MoveRunResult
+export type ReshardResult = MovePlanOutcome
 
 export default class Reshard extends BaseCommand<typeof Reshard> {
   static override args = {address: nodeArg('Any node of the cluster, host:port.')}
@@ -90,20 +87,12 @@ Exit status: 0 done, 1 the cluster has problems or a move failed, 2 bad argument
     const plan = buildMovePlan(snapshot, 'reshard', steps, settings, new Date())
     if (this.flags['dry-run'] || this.flags['plan-out'] || !this.flags.yes)
       this.log(renderMovePlan(plan, nodeNamer(snapshot)))
-    if (this.flags['dry-run']) return {plan}
-    if (this.flags['plan-out']) {
-      writeFileSync(this.flags['plan-out'], `${JSON.stringify(plan, null, 2)}\n`)
-      this.log(
-        `\nPlan written to ${this.flags['plan-out']}; nothing changed. Run it with: slotctl apply ${this.flags['plan-out']}`,
-      )
-      return {plan, planFile: this.flags['plan-out']}
-    }
-
-    await confirmOrRefuse('Move these slots?', {flagName: '--yes', yes: this.flags.yes})
-
-    const planFile = savePlan(plan)
-    this.logToStderr(`Plan saved to ${planFile}; if the run stops, continue it with: ${resumeCommand(planFile)}`)
-    return executeMovePlan(this, pool, plan, planFile, false)
+    return deliverMovePlan(this, pool, plan, {
+      dryRun: this.flags['dry-run'],
+      planOut: this.flags['plan-out'],
+      question: 'Move these slots?',
+      yes: this.flags.yes,
+    })
   }
 
   /** The request from the flags, asking for what is missing when a person is at the terminal. */
@@ -149,12 +138,4 @@ function missing(flag: string, what: string): UsageError {
     code: 'MISSING_FLAG',
     suggestions: [`Pass ${flag}, or run in a terminal to be asked`],
   })
-}
-
-/** Where a run without --plan-out keeps its plan and journal: .slotctl/ in the working directory. */
-function savePlan(plan: MovePlan): string {
-  mkdirSync('.slotctl', {recursive: true})
-  const file = join('.slotctl', `${plan.kind}-${plan.createdAt.replaceAll(/[:.]/g, '-')}.json`)
-  writeFileSync(file, `${JSON.stringify(plan, null, 2)}\n`)
-  return file
 }

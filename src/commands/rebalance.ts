@@ -1,0 +1,166 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../base-command.js'
+import {UsageError} from '../cluster/errors.js'
+import {assertHealthy, buildMovePlan, DEFAULT_MIGRATION, type MovePlan} from '../cluster/move-plan.js'
+import {type MasterBalance, planRebalance} from '../cluster/rebalance-plan.js'
+import {resolveMaster} from '../cluster/resolve-node.js'
+import {type ClusterSnapshot, masters, seedView} from '../cluster/snapshot.js'
+import {dryRunFlag, nodeArg, yesFlag} from '../flags.js'
+import {deliverMovePlan, type MovePlanOutcome} from '../move-command.js'
+import {withKeyEstimates} from '../ops/engine/estimate.js'
+import {readCluster} from '../redis/discover.js'
+import {paint} from '../ui/colour.js'
+import {nodeNamer, renderMovePlan} from '../ui/move-plan-view.js'
+import {renderTable} from '../ui/table.js'
+
+export type RebalanceResult = {balance: readonly MasterBalance[]} & (MovePlanOutcome | {balanced: true})
+
+export default class Rebalance extends BaseCommand<typeof Rebalance> {
+  static override args = {address: nodeArg('Any node of the cluster, host:port.')}
+  static override description = `Moves slots, with their keys, so that every master holds its weighted share of the slots to within --threshold percent, with the fewest slot moves: masters within their tolerance keep their slots, and the slots that move are ends or whole ranges of what a master holds, so that slots stay in few contiguous ranges. --threshold 0 balances exactly.
+
+Masters weigh 1 unless --weight says otherwise; weight 0 empties a master (before removing it). Masters without slots are left out unless --use-empty-masters is given (after add-node) or they are given a weight.
+
+The moves run on the migration engine (parallel, journalled): --dry-run shows the plan and the balance it leads to, --plan-out saves it for "slotctl apply", and a run stopped by Ctrl-C or a crash continues with "slotctl apply PLAN --resume". A cluster with open slots or other problems is refused: run "slotctl fix" first.
+
+Exit status: 0 done or already balanced, 1 the cluster has problems or a move failed, 2 bad arguments, 3 cannot connect, 130 stopped by Ctrl-C (resumable).`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> 127.0.0.1:7000 --use-empty-masters --yes',
+    '<%= config.bin %> <%= command.id %> 127.0.0.1:7000 --weight 3f2a=0 --dry-run',
+    '<%= config.bin %> <%= command.id %> 127.0.0.1:7000 --weight 127.0.0.1:7001=2 --threshold 5 --plan-out rebalance.json',
+  ]
+  static override flags = {
+    concurrency: Flags.integer({
+      default: DEFAULT_MIGRATION.perNodeLimit,
+      description: 'Most moves at once that involve the same node (moves between other pairs run alongside).',
+      min: 1,
+    }),
+    'dry-run': dryRunFlag,
+    pipeline: Flags.integer({
+      default: DEFAULT_MIGRATION.batchKeys,
+      description: 'Most keys per MIGRATE; batches start smaller and shrink for big keys.',
+      min: 1,
+    }),
+    'plan-out': Flags.string({
+      description: 'Write the plan to this file and change nothing; run it with slotctl apply.',
+    }),
+    replace: Flags.boolean({
+      default: false,
+      description: 'Overwrite keys that already exist on the target with a different value (BUSYKEY).',
+    }),
+    threshold: Flags.string({
+      default: '2',
+      description: 'How far in percent a master may be from its share and still count as balanced (0: exactly).',
+    }),
+    timeout: Flags.integer({
+      default: DEFAULT_MIGRATION.timeoutMs,
+      description: 'MIGRATE timeout in ms to start with; it doubles after each timeout.',
+      min: 100,
+    }),
+    'use-empty-masters': Flags.boolean({
+      default: false,
+      description: 'Give slots to masters that have none (a master just added).',
+    }),
+    weight: Flags.string({
+      description: 'ID=W: the weight of a master (id, unique id prefix or host:port); 0 empties it. Repeatable.',
+      multiple: true,
+    }),
+    yes: yesFlag,
+  }
+  static override summary = 'Even out the slots across masters, by weight.'
+
+  async run(): Promise<RebalanceResult> {
+    const pool = await this.pool()
+    const snapshot = await readCluster(pool, this.args.address)
+    const weights = this.weights(snapshot)
+    assertHealthy(snapshot)
+    const owners = masters(snapshot).map((node) => ({id: node.self.id, slots: node.self.slots}))
+    const {balance, steps} = planRebalance(owners, {
+      threshold: parseThreshold(this.flags.threshold),
+      useEmptyMasters: this.flags['use-empty-masters'],
+      weights,
+    })
+    const nameOf = nodeNamer(snapshot)
+    this.log(renderBalance(balance, nameOf))
+    if (steps.length === 0) {
+      this.log(paint.green(`\n✔ Every master is within ${this.flags.threshold}% of its share: nothing to move.`))
+      return {balance, balanced: true}
+    }
+
+    const plan = await this.plan(snapshot, steps)
+    if (this.flags['dry-run'] || this.flags['plan-out'] || !this.flags.yes)
+      this.log(`\n${renderMovePlan(plan, nameOf)}`)
+    const outcome = await deliverMovePlan(this, pool, plan, {
+      dryRun: this.flags['dry-run'],
+      planOut: this.flags['plan-out'],
+      question: 'Rebalance with these moves?',
+      yes: this.flags.yes,
+    })
+    return {balance, ...outcome}
+  }
+
+  private async plan(snapshot: ClusterSnapshot, steps: Parameters<typeof buildMovePlan>[2]): Promise<MovePlan> {
+    const settings = {
+      ...DEFAULT_MIGRATION,
+      batchKeys: this.flags.pipeline,
+      perNodeLimit: this.flags.concurrency,
+      replace: this.flags.replace,
+      timeoutMs: this.flags.timeout,
+    }
+    const pool = await this.pool()
+    return buildMovePlan(snapshot, 'rebalance', await withKeyEstimates(pool, snapshot, steps), settings, new Date())
+  }
+
+  /** `--weight ID=W` entries resolved to master ids; naming a master twice is an error, not "last wins". */
+  private weights(snapshot: ClusterSnapshot): Map<string, number> {
+    const weights = new Map<string, number>()
+    for (const entry of this.flags.weight ?? []) {
+      const at = entry.lastIndexOf('=')
+      const value = Number(entry.slice(at + 1))
+      if (at <= 0 || entry.slice(at + 1).trim() === '' || !Number.isFinite(value) || value < 0) {
+        throw new UsageError(`--weight ${entry} is not ID=W with W a number of 0 or more`, {
+          code: 'BAD_WEIGHT',
+          suggestions: ['Give --weight 3f2a=2 or --weight 127.0.0.1:7001=0 (0 empties that master)'],
+        })
+      }
+
+      const {id} = resolveMaster(seedView(snapshot), entry.slice(0, at), '--weight')
+      if (weights.has(id)) {
+        throw new UsageError(`--weight names master ${id.slice(0, 8)} twice`, {
+          code: 'BAD_WEIGHT',
+          suggestions: ['Give one --weight per master'],
+        })
+      }
+
+      weights.set(id, value)
+    }
+
+    return weights
+  }
+}
+
+function parseThreshold(text: string): number {
+  const value = Number(text.replace(/%$/, ''))
+  if (text.trim() !== '' && Number.isFinite(value) && value >= 0 && value <= 100) return value
+  throw new UsageError(`--threshold ${text} is not a percentage from 0 to 100`, {
+    code: 'BAD_THRESHOLD',
+    suggestions: ['Give --threshold 2 (the default), or 0 to balance exactly'],
+  })
+}
+
+/** Each master's weight, share, slots now and after the plan, and how far from its share it ends up. */
+function renderBalance(balance: readonly MasterBalance[], nameOf: (id: string) => string): string {
+  const off = (slots: number, share: number) =>
+    share === 0 ? (slots === 0 ? '0%' : '∞') : `${(((slots - share) / share) * 100).toFixed(2)}%`
+  const rows = balance.map((m) => [
+    nameOf(m.id),
+    m.weight,
+    m.share,
+    m.before,
+    off(m.before, m.share),
+    m.after,
+    off(m.after, m.share),
+  ])
+  return renderTable(['MASTER', 'WEIGHT', 'SHARE', 'SLOTS NOW', 'OFF', 'SLOTS AFTER', 'OFF AFTER'], rows)
+}

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict'
+import {describe, it} from 'node:test'
+
+import {SLOT_COUNT} from '../../../src/cluster/keyslot.js'
+import {planRebalance, type RebalanceRequest} from '../../../src/cluster/rebalance-plan.js'
+import type {MasterSlots} from '../../../src/cluster/reshard-plan.js'
+import {countSlots, type SlotRange, slotsOf, toRanges} from '../../../src/cluster/slots.js'
+
+const id = (n: number) => `${String(n).padStart(2, '0')}${'b'.repeat(38)}`
+const range = (start: number, end: number): SlotRange => ({end, start})
+const request = (overrides: Partial<RebalanceRequest> = {}): RebalanceRequest => ({
+  threshold: 2,
+  useEmptyMasters: false,
+  weights: new Map(),
+  ...overrides,
+})
+
+const evenThreePlusEmpty: MasterSlots[] = [
+  {id: id(1), slots: [range(0, 5460)]},
+  {id: id(2), slots: [range(5461, 10_922)]},
+  {id: id(3), slots: [range(10_923, 16_383)]},
+  {id: id(4), slots: []},
+]
+
+function random(seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state * 1_664_525 + 1_013_904_223) >>> 0
+    return state / 2 ** 32
+  }
+}
+
+/** Every slot given to one of `count` masters in runs of random length; some masters may end up empty. */
+function randomMasters(next: () => number, count: number): MasterSlots[] {
+  const owned: number[][] = Array.from({length: count}, () => [])
+  const skewed = Array.from({length: count}, () => next() ** 3)
+  const total = skewed.reduce((a, b) => a + b, 0)
+  const pick = () => {
+    let at = next() * total
+    for (const [i, weight] of skewed.entries()) if ((at -= weight) <= 0) return i
+    return count - 1
+  }
+
+  for (let slot = 0; slot < SLOT_COUNT;) {
+    const owner = pick()
+    const run = 1 + Math.floor(next() * (next() < 0.5 ? 30 : 3000))
+    for (let i = 0; i < run && slot < SLOT_COUNT; i++) owned[owner]!.push(slot++)
+  }
+
+  return owned.map((slots, i) => ({id: id(i + 1), slots: toRanges(slots)}))
+}
+
+/** The masters after the steps, checking that each step gives slots its source holds at that point. */
+function applySteps(masters: readonly MasterSlots[], plan: ReturnType<typeof planRebalance>): Map<string, Set<number>> {
+  const owned = new Map(masters.map((m) => [m.id, new Set(slotsOf(m.slots))]))
+  const moved = new Set<number>()
+  for (const step of plan.steps) {
+    assert.notEqual(step.from, step.to)
+    for (const slot of slotsOf(step.slots)) {
+      assert.ok(owned.get(step.from)!.delete(slot), `slot ${slot} is not ${step.from}'s`)
+      assert.ok(!moved.has(slot), `slot ${slot} moves twice`)
+      moved.add(slot)
+      owned.get(step.to)!.add(slot)
+    }
+  }
+
+  return owned
+}
+
+describe('planRebalance', () => {
+  it('fills an added empty master with --use-empty-masters, to within 2% of a quarter, moving nothing twice', () => {
+    const plan = planRebalance(evenThreePlusEmpty, request({useEmptyMasters: true}))
+    const owned = applySteps(evenThreePlusEmpty, plan)
+    for (const master of plan.balance) {
+      assert.equal(master.share, 4096)
+      assert.ok(Math.abs(owned.get(master.id)!.size - 4096) <= 81, `${master.id}: ${owned.get(master.id)!.size}`)
+    }
+
+    // Fewest moves: the new master stops at the edge of its tolerance.
+    assert.equal(countSlots(plan.steps.flatMap((s) => s.slots)), 4096 - 81)
+    // It receives whole ends of each donor's range: one range from each of three donors at most.
+    assert.ok(toRanges(owned.get(id(4))!).length <= 3)
+  })
+
+  it('leaves an empty master out without --use-empty-masters, and then nothing needs to move', () => {
+    const plan = planRebalance(evenThreePlusEmpty, request())
+    assert.deepEqual(plan.steps, [])
+    assert.deepEqual(
+      plan.balance.map((m) => m.id),
+      [id(1), id(2), id(3)],
+    )
+  })
+
+  it('balances exactly with --threshold 0 (redis-cli never moves anything then)', () => {
+    const plan = planRebalance(evenThreePlusEmpty, request({threshold: 0, useEmptyMasters: true}))
+    const owned = applySteps(evenThreePlusEmpty, plan)
+    assert.deepEqual(
+      [...owned.values()].map((slots) => slots.size),
+      [4096, 4096, 4096, 4096],
+    )
+  })
+
+  it('empties a master of weight 0, whatever the threshold', () => {
+    const plan = planRebalance(evenThreePlusEmpty, request({threshold: 50, weights: new Map([[id(2), 0]])}))
+    const owned = applySteps(evenThreePlusEmpty, plan)
+    assert.equal(owned.get(id(2))!.size, 0)
+    assert.equal(owned.get(id(1))!.size + owned.get(id(3))!.size, SLOT_COUNT)
+  })
+
+  it('follows weights: 2:1:1 gives half to the first', () => {
+    const plan = planRebalance(evenThreePlusEmpty, request({threshold: 0, weights: new Map([[id(1), 2]])}))
+    const owned = applySteps(evenThreePlusEmpty, plan)
+    assert.deepEqual(
+      [id(1), id(2), id(3)].map((n) => owned.get(n)!.size),
+      [8192, 4096, 4096],
+    )
+  })
+
+  it('refuses a negative weight, a threshold out of 0-100 and all weights 0, naming the flag', () => {
+    assert.throws(() => planRebalance(evenThreePlusEmpty, request({weights: new Map([[id(1), -1]])})), /--weight/)
+    assert.throws(() => planRebalance(evenThreePlusEmpty, request({threshold: 101})), /--threshold/)
+    const zero = new Map([id(1), id(2), id(3)].map((n) => [n, 0]))
+    assert.throws(() => planRebalance(evenThreePlusEmpty, request({weights: zero})), /weigh 0/)
+  })
+
+  it('on 400 random shapes: every master within tolerance, the least possible moves, few steps and ranges', () => {
+    const next = random(7)
+    for (let round = 0; round < 400; round++) {
+      const masters = randomMasters(next, 2 + Math.floor(next() * 12))
+      const weights = new Map<string, number>()
+      for (const master of masters) if (next() < 0.3) weights.set(master.id, Math.floor(next() * 4))
+      if ([...weights.values()].every((w) => w === 0) && weights.size === masters.length) weights.delete(masters[0]!.id)
+      const threshold = [0, 1, 2, 5, 10][Math.floor(next() * 5)]!
+      const plan = planRebalance(masters, request({threshold, useEmptyMasters: next() < 0.5, weights}))
+      const owned = applySteps(masters, plan)
+      let forcedOut = 0
+      let forcedIn = 0
+      for (const master of plan.balance) {
+        const now = owned.get(master.id)!.size
+        const shape = `round ${round}, ${master.id.slice(0, 2)}: ${master.before} -> ${now}, share ${master.share}`
+        assert.equal(now, master.after, shape)
+        assert.ok(Math.abs(now - master.share) <= master.tolerance, shape)
+        forcedOut += Math.max(0, master.before - master.share - master.tolerance)
+        forcedIn += Math.max(0, master.share - master.tolerance - master.before)
+      }
+
+      const moved = countSlots(plan.steps.flatMap((s) => s.slots))
+      assert.equal(moved, plan.steps.length === 0 ? 0 : Math.max(forcedOut, forcedIn), `round ${round}`)
+      assert.ok(plan.steps.length < Math.max(1, plan.balance.length), `round ${round}: ${plan.steps.length} steps`)
+      // Donors give ends or whole ranges of what they hold, so a donor never ends up with more ranges.
+      for (const master of plan.balance.filter((m) => m.after < m.before)) {
+        const before = masters.find((m) => m.id === master.id)!.slots.length
+        assert.ok(toRanges(owned.get(master.id)!).length <= before, `round ${round}: ranges`)
+      }
+    }
+  })
+})
