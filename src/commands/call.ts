@@ -73,5 +73,5 @@ export function formatReply(reply: unknown): string {
   if (Array.isArray(reply))
     return reply.length === 0 ? '(empty array)' : reply.map((item) => formatReply(item)).join('\n')
   if (Buffer.isBuffer(reply)) return reply.toString()
-  return String(reply).trimEnd()
+  return String(reply).replaceAll('\r\n', '\n').trimEnd()
 }

@@ -53,6 +53,7 @@ Exit status: 0 the roles swapped, 1 they did not within --timeout, 2 bad argumen
     this.show('Before', prepared.snapshot)
     await executeFailover(pool, prepared, {mode, timeoutMs: this.flags.timeout})
     const after = await readCluster(pool, this.args.replica)
+    this.log('')
     this.show('After', after)
     const elapsedMs = Date.now() - started
     this.log(

@@ -125,7 +125,8 @@ export async function executeAddNode(
   const members = snapshot.nodes.map((node) => ({address: node.address, id: node.self.id}))
   const everyone = [...members, {address: newNode.address, id: newNode.self.id}]
   const addresses = everyone.map((node) => node.address)
-  if (!master) await phase('functions copied', () => copyFunctions(pool, snapshot.seed, newNode.address))
+  if (!master)
+    await phase("the cluster's functions copied, if any", () => copyFunctions(pool, snapshot.seed, newNode.address))
   await phase('CLUSTER MEET sent', () => meet(pool, newNode.address, snapshot.nodes[0]!))
   await phase('every node knows the new node and reports cluster_state:ok', () =>
     waitUntil(pool, addresses, allOf(everyNodeKnowsEveryOther(everyone), slotOwnersAgree(), clusterStateOk), {

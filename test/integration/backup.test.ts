@@ -9,8 +9,10 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
+import type {Redis} from 'ioredis'
+
 import {jsonOf, runCli} from '../helpers/cli.js'
-import {startCluster, type TestCluster} from '../helpers/cluster.js'
+import {evenRanges, startCluster, type TestCluster} from '../helpers/cluster.js'
 import {engines, lacking} from '../helpers/lifecycle.js'
 import {redisServerAvailable, requireRedisServer} from '../helpers/servers.js'
 
@@ -28,14 +30,12 @@ describe('backup on redis-server', () => {
     if (!redisServerAvailable()) return
     cluster = await startCluster({masters: 3, password: PASSWORD, replicas: 1})
     dir = join(mkdtempSync(join(tmpdir(), 'slotctl-backup-')), 'new-dir')
-    for (const master of cluster.masters) {
+    const ranges = evenRanges(3)
+    for (const [index, master] of cluster.masters.entries()) {
       await cluster.with(master, async (client) => {
         const pipeline = client.pipeline()
-        // Keys with this node's own hash tag, so that each master holds some.
-        const slot = Number(
-          String(await client.call('CLUSTER', 'NODES')).match(/myself,master \S+ \S+ \S+ \S+ \S+ (\d+)/)?.[1],
-        )
-        const tag = await tagForSlotRange(client, slot)
+        // 200 keys under one hash tag of this master's own slot range (the helper gives master i range i).
+        const tag = await tagIn(client, ranges[index]!)
         for (let i = 0; i < 200; i++) pipeline.set(`{${tag}}:${i}`, 'x'.repeat(100))
         await pipeline.exec()
       })
@@ -73,11 +73,11 @@ describe('backup on redis-server', () => {
   })
 })
 
-/** A hash tag whose slot lies in the range that starts at `start` (the node's first slot), found by trying. */
-async function tagForSlotRange(client: import('ioredis').Redis, start: number): Promise<string> {
+/** A hash tag whose slot lies in `[start, end]`, found by trying. */
+async function tagIn(client: Redis, [start, end]: [number, number]): Promise<string> {
   for (let i = 0; ; i++) {
     const slot = Number(await client.call('CLUSTER', 'KEYSLOT', `t${i}`))
-    if (slot >= start && slot < start + 5000) return `t${i}`
+    if (slot >= start && slot <= end) return `t${i}`
   }
 }
 
