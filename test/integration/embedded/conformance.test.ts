@@ -169,6 +169,19 @@ function c(name: string, steps: Step[], todo?: string): Case {
 // ---------------------------------------------------------------------------------------------------------------
 // Normalisers used by several cases.
 
+/** `normalise` applied to every nested reply, innermost first. */
+const deep =
+  (normalise: Normaliser): Normaliser =>
+  (reply, side) => {
+    const walk = (r: Reply): Reply => {
+      if (r.t === '*' && r.v) return normalise({t: '*', v: r.v.map(walk)}, side)
+      if (r.t === '%') return normalise({t: '%', v: r.v.map(([k, v]) => [walk(k), walk(v)] as [Reply, Reply])}, side)
+      return normalise(r, side)
+    }
+
+    return walk(reply)
+  }
+
 /** HELLO: `id` (client id) and `version` (server version) are server-specific. */
 const hello: Normaliser = mapValues('id', 'version')
 
@@ -1086,6 +1099,18 @@ group('transactions', 'cluster', [
     ['MULTI', 'x'],
   ]),
   c('an empty transaction', [['MULTI'], ['EXEC']]),
+  c('commands inside MULTI that touch the connection', [
+    ['MULTI'],
+    ['SELECT', '0'],
+    ['PING'],
+    ['ECHO', 'x'],
+    ['FLUSHALL'],
+    ['DBSIZE'],
+    ['EXEC'],
+    ['MULTI'],
+    ['HELLO', '3'],
+    n(deep(hello), 'EXEC'),
+  ]),
   c('CROSSSLOT inside MULTI', [
     ['MULTI'],
     ['SET', 'a', '1'],
@@ -1115,6 +1140,28 @@ group('protocol', 'cluster', [
     {raw: 'ECHO ""\r\n'},
     {raw: 'PING\r\n*1\r\n$4\r\nPING\r\nECHO x\r\n', replies: 3},
     {raw: 'FOO bar\r\n'},
+  ]),
+  c('inline: a request longer than 64 KB without a newline', [{raw: 'a'.repeat(70_000)}, {closed: 3000}]),
+  c('inline: quoting details', [
+    {raw: 'ECHO "\\x4g"\r\n'},
+    {raw: "ECHO 'a\\nb'\r\n"},
+    {raw: 'ECHO "\\q"\r\n'},
+    {raw: 'ECHO a"b"\r\n'},
+    {raw: 'ECHO\tx\r\n'},
+  ]),
+  c('MULTI and EXEC pipelined in one write', [
+    {
+      pipeline: [
+        ['MULTI'],
+        ['SET', 'k', '1'],
+        ['INCR', 'k'],
+        ['EXEC'],
+        ['MULTI'],
+        ['SET', 'k'],
+        ['EXEC'],
+        ['GET', 'k'],
+      ],
+    },
   ]),
   c('inline: unbalanced quotes close the connection', [{raw: 'ECHO "abc\r\n'}, {closed: 3000}]),
   c('inline: a closing quote must be followed by a space', [{raw: 'ECHO "a"b\r\n'}, {closed: 3000}]),
@@ -1176,6 +1223,19 @@ group('cluster, one node', 'cluster', [
     ['CLUSTER', 'KEYSLOT'],
     ['CLUSTER', 'KEYSLOT', 'a', 'b'],
     ['cluster', 'keyslot', 'foo'],
+  ]),
+  c('the slot index follows deletes and overwrites', [
+    ['SET', '{a}1', 'x'],
+    ['RPUSH', '{a}2', 'x'],
+    ['DEL', '{a}1'],
+    ['LPOP', '{a}2'],
+    ['CLUSTER', 'COUNTKEYSINSLOT', '15495'],
+    ['CLUSTER', 'GETKEYSINSLOT', '15495', '10'],
+    ['SET', '{a}3', 'x'],
+    ['SET', '{a}3', 'y'],
+    ['CLUSTER', 'COUNTKEYSINSLOT', '15495'],
+    ['FLUSHALL'],
+    ['CLUSTER', 'COUNTKEYSINSLOT', '15495'],
   ]),
   c('CLUSTER COUNTKEYSINSLOT and GETKEYSINSLOT', [
     ['SET', '{a}1', 'x'],
@@ -1563,6 +1623,8 @@ group('cluster, two masters', 'two-masters', [
   // Last in the group: it moves slot 3300 to b for good (moving it back would race with gossip).
   c('ASK, ASKING and TRYAGAIN while slot 3300 migrates from a to b', [
     on('a', 'SET', '{b}x', '1'),
+    on('a', 'SET', '{b}c', 'c'),
+    on('a', 'SET', '{b}d', 'd'),
     on('b', 'CLUSTER', 'SETSLOT', '3300', 'IMPORTING', '<id:a>'),
     on('a', 'CLUSTER', 'SETSLOT', '3300', 'MIGRATING', '<id:b>'),
     on('a', 'GET', '{b}x'),
@@ -1587,9 +1649,19 @@ group('cluster, two masters', 'two-masters', [
     {cmd: ['CLUSTER', 'NODES'], n: twoNodes, on: 'a'},
     {cmd: ['CLUSTER', 'NODES'], n: twoNodes, on: 'b'},
     on('a', 'CLUSTER', 'COUNTKEYSINSLOT', '3300'),
-    on('a', 'CLUSTER', 'GETKEYSINSLOT', '3300', '10'),
+    // The order of keys within a slot is the server's own bookkeeping.
+    {cmd: ['CLUSTER', 'GETKEYSINSLOT', '3300', '10'], n: sorted, on: 'a'},
     on('a', 'MIGRATE', '<host:b>', '<port:b>', '', '0', '5000', 'KEYS', '{b}x'),
     on('a', 'GET', '{b}x'),
+    on('a', 'MIGRATE', '<host:b>', '<port:b>', '', '0', '5000', 'COPY', 'KEYS', '{b}c'),
+    on('a', 'GET', '{b}c'),
+    on('a', 'MIGRATE', '<host:b>', '<port:b>', '', '0', '5000', 'KEYS', '{b}c', '{b}d'),
+    on('a', 'CLUSTER', 'COUNTKEYSINSLOT', '3300'),
+    on('a', 'MIGRATE', '<host:b>', '<port:b>', '', '0', '5000', 'REPLACE', 'KEYS', '{b}c', '{b}d'),
+    on('a', 'CLUSTER', 'COUNTKEYSINSLOT', '3300'),
+    on('b', 'RESTORE', '{b}q', '0', good),
+    on('b', 'RESTORE-ASKING', '{b}q', '0', good),
+    on('b', 'CLUSTER', 'COUNTKEYSINSLOT', '3300'),
     on('a', 'MIGRATE', '<host:b>', '<port:b>', '{b}x', '0', '5000'),
     on('b', 'ASKING'),
     on('b', 'MGET', '{b}x', '{b}y'),
@@ -1606,19 +1678,6 @@ group('cluster, two masters', 'two-masters', [
 
 /** CLUSTER SLOTS whose (single) range lists a replica after its master. */
 const listsReplica = (reply: Reply): boolean => reply.t === '*' && reply.v?.[0]?.t === '*' && reply.v[0].v?.length === 4
-
-/** `normalise` applied to every nested reply, innermost first. */
-const deep =
-  (normalise: Normaliser): Normaliser =>
-  (reply, side) => {
-    const walk = (r: Reply): Reply => {
-      if (r.t === '*' && r.v) return normalise({t: '*', v: r.v.map(walk)}, side)
-      if (r.t === '%') return normalise({t: '%', v: r.v.map(([k, v]) => [walk(k), walk(v)] as [Reply, Reply])}, side)
-      return normalise(r, side)
-    }
-
-    return walk(reply)
-  }
 
 /** Each element of an array reply through `normalise` (CLUSTER REPLICAS gives CLUSTER NODES lines). */
 const eachItem =
