@@ -68,6 +68,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   private async connectionSettings(): Promise<ConnectionSettings> {
     const flags = this.flags as CommandFlags<typeof BaseCommand>
+    const tlsOnly = (['cacert', 'cert', 'key', 'insecure'] as const).find((name) => flags[name] && !flags.tls)
+    if (tlsOnly) {
+      throw new UsageError(`--${tlsOnly} applies to TLS connections only`, {
+        code: 'TLS_FLAG_WITHOUT_TLS',
+        suggestions: [`Add --tls, or drop --${tlsOnly}`],
+      })
+    }
+
     const password = flags.askpass ? await askPassword() : flags.password
     return {
       commandTimeoutMs: 10_000,

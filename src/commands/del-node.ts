@@ -7,8 +7,11 @@ import {type AfterRemoval, executeDelNode, prepareDelNode} from '../ops/del-node
 import {addressOf} from '../redis/discover.js'
 import {paint} from '../ui/colour.js'
 
-export type DelNodeResult = {
+export type DelNodeResult = RemovedNode | {alreadyRemoved: true; elapsedMs: number; id: string}
+
+type RemovedNode = {
   address: string
+  alreadyRemoved: false
   /** The node did not answer: it was removed from the others' tables only. */
   dead: boolean
   elapsedMs: number
@@ -30,7 +33,7 @@ export default class DelNode extends BaseCommand<typeof DelNode> {
   }
   static override description = `Removes a node that holds no slots, alive or dead. Its replicas first follow another master (the one with the fewest replicas, on another host where possible); then every reachable member gets CLUSTER FORGET at the same moment, within the 60 s in which a forgotten node stays banned; then the node itself is reset (--then reset, the default), shut down (--then shutdown) or left alone (--then keep). Finally slotctl lets gossip run and checks that no member lists the node again.
 
-A master with slots is refused: move them first with rebalance --weight NODE=0.
+A master with slots is refused: move them first with rebalance --weight NODE=0. Given the full id of a node that no member lists any more (a re-run), it does nothing and exits 0.
 
 Exit status: 0 removed, 1 the node holds slots or could not be forgotten everywhere, 2 bad arguments, 3 ADDR cannot be reached.`
   static override examples = [
@@ -61,6 +64,11 @@ Exit status: 0 removed, 1 the node holds slots or could not be forgotten everywh
     const started = Date.now()
     const pool = await this.pool()
     const prepared = await prepareDelNode(pool, this.args.address, this.args.node)
+    if ('alreadyRemoved' in prepared) {
+      this.log(`No member lists ${prepared.alreadyRemoved}: it is removed already, nothing to do.`)
+      return {alreadyRemoved: true, elapsedMs: Date.now() - started, id: prepared.alreadyRemoved}
+    }
+
     const {repoints, snapshot, target, targetReading} = prepared
     const name = describeNode({address: addressOf(target), id: target.id})
     const unreachable = snapshot.unreachable.filter((node) => node.id !== target.id).map((node) => node.address)
@@ -79,6 +87,7 @@ Exit status: 0 removed, 1 the node holds slots or could not be forgotten everywh
     this.log(paint.green(`✔ ${name} removed in ${(elapsedMs / 1000).toFixed(1)} s; no member lists it.`))
     return {
       address: addressOf(target),
+      alreadyRemoved: false,
       dead: !targetReading,
       elapsedMs,
       forgetRounds: outcome.forgetRounds,

@@ -32,9 +32,19 @@ export type PreparedDelNode = {
 }
 
 /** Reads the cluster and finds the node (id, unique prefix or host:port), refusing one that still owns slots. */
-export async function prepareDelNode(pool: NodePool, seed: string, token: string): Promise<PreparedDelNode> {
+/** A full node id that no reachable member lists: removed already (a re-run), so there is nothing to do. */
+export type AlreadyRemoved = {readonly alreadyRemoved: string}
+
+export async function prepareDelNode(
+  pool: NodePool,
+  seed: string,
+  token: string,
+): Promise<AlreadyRemoved | PreparedDelNode> {
   const snapshot = await readCluster(pool, seed)
-  const target = resolveNode([...knownMembers(snapshot).values()], token, 'NODE')
+  const members = knownMembers(snapshot)
+  const fullId = token.trim().toLowerCase()
+  if (/^[0-9a-f]{40}$/.test(fullId) && !members.has(fullId)) return {alreadyRemoved: fullId}
+  const target = resolveNode([...members.values()], token, 'NODE')
   const targetReading = snapshot.nodes.find((node) => node.self.id === target.id)
   refuseSlotOwner(targetReading?.self ?? target, snapshot.seed, Boolean(targetReading))
   const others = snapshot.nodes.filter((node) => node.self.id !== target.id)

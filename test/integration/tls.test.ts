@@ -64,13 +64,16 @@ describe('TLS with hostname verification, on redis-server', () => {
     assert.deepEqual(addresses, nodes.map(byName).sort())
   })
 
-  it('refuses a node dialled by an IP its certificate does not name (exit 3), unless --insecure', async (t) => {
+  it('refuses a node dialled by an IP its certificate does not name (exit 3), unless --insecure; TLS flags need --tls', async (t) => {
     if (!requireRedisServer(t)) return
     const strict = await runCli(['call', nodes[0]!.tlsAddress, 'PING', ...access, '--json'])
     assert.equal(strict.status, 3, strict.stderr)
     assert.equal(errorOf(strict).code, 'TLS_FAILED')
     const insecure = await runCli(['call', nodes[0]!.tlsAddress, 'PING', ...access, '--insecure'])
     assert.equal(insecure.status, 0, insecure.stderr)
+    const withoutTls = await runCli(['call', byName(nodes[0]!), 'PING', ...access.filter((arg) => arg !== '--tls')])
+    assert.equal(withoutTls.status, 2, withoutTls.stderr)
+    assert.match(withoutTls.stderr, /--cacert applies to TLS connections only/)
   })
 
   it('adds a node, backs up every master over TLS, and removes the node', async (t) => {
