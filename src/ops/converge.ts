@@ -82,18 +82,34 @@ const lineAddress = (line: NodeLine) => `${line.host}:${line.port}`
 /** Every node lists every one of `nodes`, none of them still in handshake or without an address. */
 export function everyNodeKnowsEveryOther(nodes: readonly NodeRef[]): Condition {
   return {
-    laggards: (readings) =>
-      readings.flatMap((reading) => {
-        const seen = new Map(reading.view.map((line) => [line.id, line]))
-        const missing = nodes.filter((node) => !seen.has(node.id)).map((node) => node.address)
-        const pending = reading.view.filter((line) => line.flags.includes('handshake') || line.flags.includes('noaddr'))
-        return [
-          ...(missing.length > 0 ? [`${reading.address} does not know ${missing.join(', ')} yet`] : []),
-          ...(pending.length > 0
-            ? [`${reading.address} is still in handshake with ${pending.map(lineAddress).join(', ')}`]
-            : []),
-        ]
-      }),
+    laggards: (readings) => {
+      const knows = (reading: NodeReading, node: NodeRef) => reading.view.some((line) => line.id === node.id)
+      const pendingWith = (reading: NodeReading, node: NodeRef) =>
+        reading.view.some((line) => line.flags.includes('handshake') && lineAddress(line) === node.address)
+      // Stuck in handshake with a node that nobody knows: its bus is likely unreachable. It leads the list.
+      const shunned = nodes.filter((node) => {
+        const others = readings.filter((reading) => reading.address !== node.address)
+        return others.some((reading) => pendingWith(reading, node)) && others.every((reading) => !knows(reading, node))
+      })
+      return [
+        ...shunned.map(
+          (node) =>
+            `the others cannot complete the handshake with ${node.address}: can they reach its cluster bus port?`,
+        ),
+        ...readings.flatMap((reading) => {
+          const missing = nodes.filter((node) => !knows(reading, node)).map((node) => node.address)
+          const pending = reading.view.filter(
+            (line) => line.flags.includes('handshake') || line.flags.includes('noaddr'),
+          )
+          return [
+            ...(missing.length > 0 ? [`${reading.address} does not know ${missing.join(', ')} yet`] : []),
+            ...(pending.length > 0
+              ? [`${reading.address} is still in handshake with ${pending.map(lineAddress).join(', ')}`]
+              : []),
+          ]
+        }),
+      ]
+    },
     what: `every node knows all ${nodes.length}`,
   }
 }
@@ -122,7 +138,7 @@ export function slotOwnersAgree({mastersOnly = false}: {mastersOnly?: boolean} =
       const reference = mostCommon(views)
       return views
         .filter((view) => view.signature !== reference?.signature)
-        .map((view) => describeDisagreement(view.reading, view.owners, reference?.owners ?? []))
+        .map((view) => describeDisagreement(view.reading, view.owners, reference?.owners ?? [], namesOf(readings)))
     },
     what: `${mastersOnly ? 'the masters' : 'all nodes'} agree about every slot owner`,
   }
@@ -146,13 +162,22 @@ function mostCommon<T extends {signature: string}>(views: readonly T[]): T | und
   )
 }
 
-function describeDisagreement(reading: NodeReading, owners: string[], reference: string[]): string {
+/** Node id → address, from every view read: a node may name an owner it does not know itself. */
+function namesOf(readings: readonly NodeReading[]): Map<string, string> {
+  const names = new Map<string, string>()
+  for (const reading of readings) names.set(reading.self.id, reading.address)
+  return names
+}
+
+function describeDisagreement(
+  reading: NodeReading,
+  owners: string[],
+  reference: string[],
+  names: ReadonlyMap<string, string>,
+): string {
   const differing = toRanges(owners.flatMap((owner, slot) => (owner === reference[slot] ? [] : [slot])))
   const slot = owners.findIndex((owner, s) => owner !== reference[s])
-  const nameOf = (id = '') => {
-    const line = reading.view.find((l) => l.id === id)
-    return id === '' ? 'nobody' : line ? lineAddress(line) : id.slice(0, 8)
-  }
+  const nameOf = (id = '') => (id === '' ? 'nobody' : (names.get(id) ?? id.slice(0, 8)))
 
   const shown = `${formatRanges(differing.slice(0, 3))}${differing.length > 3 ? ',…' : ''}`
   return `${reading.address} differs about slots ${shown} (slot ${slot}: it says ${nameOf(owners[slot])}, most say ${nameOf(reference[slot])})`

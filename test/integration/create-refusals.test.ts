@@ -215,3 +215,31 @@ describe('create with a password', () => {
     for (const node of nodes) assert.match(await stateOf(node, password), /slots=\d+ known=3/)
   })
 })
+
+describe('create on nodes that cannot reach each other', () => {
+  it('gives up after --timeout, naming the nodes that lag, with exit 1', async (t) => {
+    if (!requireRedisServer(t)) return
+    // The first node announces a bus port nobody listens on: the others can never complete the handshake with it.
+    const [first, ...others] = await Promise.all([
+      startRedisServer({config: {'cluster-announce-bus-port': String(await freePort())}}),
+      startRedisServer(),
+      startRedisServer(),
+    ])
+    t.after(() => Promise.all([first!, ...others].map((node) => node.stop())))
+    const result = await runCli([
+      'create',
+      first!.address,
+      ...others.map((n) => n.address),
+      '--yes',
+      '--timeout',
+      '2000',
+      '--json',
+    ])
+    assert.equal(result.status, 1)
+    const error = errorOf(result)
+    assert.equal(error.code, 'NOT_CONVERGED')
+    assert.match(error.message, /^timed out after 2 s waiting until every node knows all 3/)
+    assert.match(error.message, new RegExp(`: the others cannot complete the handshake with ${first!.address}: `))
+    assert.match(error.message, new RegExp(`${others[0]!.address} does not know ${first!.address}`))
+  })
+})
