@@ -6,12 +6,13 @@
  */
 import {createServer, type Server, Socket} from 'node:net'
 
+import {FailureDetector} from './failure-detector.js'
 import {ClusterNode, type ClusterState, newNodeId, type SlotRange, toRanges} from './state.js'
 
-type GossipEntry = {id: string; ip: string; port: number; cport: number}
+type GossipEntry = {id: string; ip: string; port: number; cport: number; failing: boolean}
 
 export type BusMessage = {
-  type: 'meet' | 'ping' | 'pong' | 'update'
+  type: 'meet' | 'ping' | 'pong' | 'update' | 'fail'
   sender: string
   ip: string
   port: number
@@ -24,6 +25,8 @@ export type BusMessage = {
   slots: SlotRange[]
   gossip: GossipEntry[]
   update?: {id: string; configEpoch: number; slots: SlotRange[]}
+  /** FAIL messages: the node the sender found failing. */
+  failed?: string
 }
 
 /** Real Redis nodes greet with this signature; such a link is closed, the protocols differ. */
@@ -90,12 +93,15 @@ export class ClusterBus {
   /** The last slot claims applied per sender, with the slot table version they were applied to. */
   private readonly lastClaims = new WeakMap<ClusterNode, {claims: string; epoch: number; version: number}>()
   readonly stats = {received: new Map<string, number>(), sent: new Map<string, number>()}
+  readonly failures: FailureDetector
 
   constructor(
     private readonly state: ClusterState,
     private readonly host: string,
     private readonly nodeTimeoutMs: () => number,
-  ) {}
+  ) {
+    this.failures = new FailureDetector(state, nodeTimeoutMs)
+  }
 
   async listen(port: number): Promise<void> {
     const server = createServer((socket) => this.accept(socket))
@@ -134,8 +140,7 @@ export class ClusterBus {
     this.broadcastScheduled = true
     setImmediate(() => {
       this.broadcastScheduled = false
-      for (const link of this.links.values())
-        if (link.connected) this.send(link.socket, this.message('ping'), link.node)
+      this.broadcast(this.message('ping'))
     })
   }
 
@@ -147,6 +152,7 @@ export class ClusterBus {
   }
 
   forgetLink(node: ClusterNode): void {
+    this.failures.forget(node)
     this.links.get(node)?.socket.destroy()
     this.links.delete(node)
     this.pendingMeet.delete(node)
@@ -154,6 +160,7 @@ export class ClusterBus {
 
   private tick(): void {
     const now = Date.now()
+    for (const failed of this.failures.check(now)) this.broadcast({...this.message('fail'), failed: failed.id})
     const handshakeTimeout = Math.max(this.nodeTimeoutMs(), 1000)
     for (const node of [...this.state.nodes.values()]) {
       if (node === this.state.myself) continue
@@ -171,6 +178,10 @@ export class ClusterBus {
         this.send(link.socket, this.message(link.meet ? 'meet' : 'ping'), node)
       }
     }
+  }
+
+  private broadcast(message: BusMessage): void {
+    for (const link of this.links.values()) if (link.connected) this.send(link.socket, message, link.node)
   }
 
   private connect(node: ClusterNode): void {
@@ -226,7 +237,7 @@ export class ClusterBus {
     const gossip: GossipEntry[] = []
     for (const node of this.state.nodes.values()) {
       if (node !== myself && !node.handshake && node.ip)
-        gossip.push({cport: node.cport, id: node.id, ip: node.ip, port: node.port})
+        gossip.push({cport: node.cport, failing: node.pfail || node.fail, id: node.id, ip: node.ip, port: node.port})
     }
 
     return {
@@ -278,9 +289,18 @@ export class ClusterBus {
       }
     }
 
+    const now = Date.now()
+    this.failures.heardFrom(sender, now)
     this.updateSender(sender, message)
-    for (const entry of message.gossip) this.learn(entry)
+    for (const entry of message.gossip) {
+      const known = state.node(entry.id)
+      if (known) this.failures.gossip(sender, known, entry.failing, now)
+      else this.learn(entry)
+    }
+
     if (message.type === 'update' && message.update) this.applyUpdate(message.update)
+    const failed = message.type === 'fail' && message.failed ? state.node(message.failed) : undefined
+    if (failed) this.failures.markFailed(failed)
   }
 
   private completeHandshake(link: Link, message: BusMessage): void {

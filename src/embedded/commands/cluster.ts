@@ -371,10 +371,8 @@ const SUBCOMMANDS: Record<string, ClusterSubcommand> = {
   },
   'count-failure-reports': {
     arity: 3,
-    run({cluster, reply}, args) {
-      knownNode(cluster, args[2])
-      // Failure reports arrive with failure detection, which this node does not do yet.
-      reply.integer(0)
+    run({cluster, node, reply}, args) {
+      reply.integer(node.bus?.failures.reportCount(knownNode(cluster, args[2]), Date.now()) ?? 0)
     },
   },
   countkeysinslot: {arity: 3, run: countKeysInSlot},

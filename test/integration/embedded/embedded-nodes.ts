@@ -26,7 +26,7 @@ export async function startNodes(
   for (let i = 0; i < count; i++) {
     const port = await freePort()
     const dir = mkdtempSync(join(tmpdir(), 'slotctl-embedded-'))
-    const node = await startEmbeddedNode({dir, nodeTimeoutMs: 2000, port, ...options})
+    const node = await startEmbeddedNode({dir, nodeTimeoutMs: 5000, port, ...options})
     nodes.push(Object.assign(node, {address: `127.0.0.1:${port}`, dir}))
   }
 

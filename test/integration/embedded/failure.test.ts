@@ -1,0 +1,40 @@
+/** Failure detection: a stopped master turns PFAIL, then FAIL by majority, and the cluster goes down; it recovers. */
+import assert from 'node:assert/strict'
+import {test} from 'node:test'
+
+import {startEmbeddedNode} from '../../../src/embedded/index.js'
+import {requireRedisServer, waitFor} from '../../helpers/servers.js'
+import {createCluster, redisCli, startNodes, type StartedNode} from './embedded-nodes.js'
+
+async function call(node: StartedNode, ...args: string[]): Promise<string> {
+  return (await redisCli(['-p', String(node.port), ...args])).output
+}
+
+test('a stopped master is marked failing by the others and the cluster goes down until it returns', async (t) => {
+  if (!requireRedisServer(t)) return
+  const nodes = await startNodes(t, 3, {nodeTimeoutMs: 1000})
+  await createCluster(nodes)
+  const [first, second, victim] = nodes
+  assert.ok(first && second && victim)
+  await victim.close()
+
+  for (const node of [first, second]) {
+    await waitFor(
+      `${node.address} to mark the stopped node as failing`,
+      async () => new RegExp(`^${victim.id} \\S+ master,fail `, 'm').test(await call(node, 'CLUSTER', 'NODES')),
+      15_000,
+    )
+  }
+
+  assert.match(await call(first, 'CLUSTER', 'INFO'), /cluster_state:fail\r?\n/)
+  assert.match(await call(first, 'GET', 'foo'), /CLUSTERDOWN The cluster is down/)
+
+  const back = await startEmbeddedNode({dir: victim.dir, nodeTimeoutMs: 1000, port: victim.port})
+  t.after(() => back.close())
+  await waitFor(
+    'the cluster to recover',
+    async () => /cluster_state:ok/.test(await call(first, 'CLUSTER', 'INFO')),
+    15_000,
+  )
+  assert.doesNotMatch(await call(second, 'CLUSTER', 'NODES'), /fail/)
+})
