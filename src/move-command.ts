@@ -3,6 +3,7 @@ import {join} from 'node:path'
 
 import type {Command} from '@oclif/core'
 
+import {SlotctlError} from './cluster/errors.js'
 import type {MovePlan} from './cluster/move-plan.js'
 import {runPlan} from './ops/engine/run-plan.js'
 import type {NodePool} from './redis/connection.js'
@@ -100,7 +101,9 @@ export async function executeMovePlan(
     }
   } catch (error) {
     progress.stop()
-    command.logToStderr(`The run stopped; once the cause is dealt with, continue it with: ${resumeCommand(planFile)}`)
+    // In the error itself, so that --json output carries it too.
+    if (error instanceof SlotctlError)
+      error.suggestions.push(`Once that is dealt with, continue with: ${resumeCommand(planFile)}`)
     throw error
   } finally {
     process.removeListener('SIGINT', onSigint)

@@ -119,7 +119,10 @@ describe('kill -9 at any point, then apply --resume', {skip: !redisServerAvailab
     const file = /Continue with: slotctl apply (\S+) --resume/.exec(stdout)?.[1]
     assert.ok(file, stdout)
     const path = join(process.cwd(), file)
-    t.after(() => rmSync(path, {force: true}) && rmSync(`${path}.journal`, {force: true}))
+    t.after(() => {
+      rmSync(path, {force: true})
+      rmSync(`${path}.journal`, {force: true})
+    })
     const resumed = await runCli(['apply', path, '--resume', '--yes'])
     assert.equal(resumed.status, 0, resumed.stderr)
     assert.ok(await planDone(cluster, path))

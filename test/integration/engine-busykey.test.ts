@@ -52,7 +52,7 @@ describe(
       assert.match(failed.stderr, /Nothing was overwritten/)
       assert.equal(await cluster.with(source, (c) => c.get(key)), 'from-source')
       assert.equal(await onTarget(key), 'different')
-      const file = /continue it with: slotctl apply (\S+) --resume/.exec(failed.stderr)?.[1]
+      const file = /continue with: slotctl apply (\S+) --resume/.exec(failed.stderr)?.[1]
       assert.ok(file, failed.stderr)
       t.after(
         () =>

@@ -9,10 +9,11 @@ import {Cluster, Redis} from 'ioredis'
 
 import {keyHashSlot} from '../../src/cluster/keyslot.js'
 
-export type Node = {host: string; port: number}
+/** A node to read or write; `password` when the cluster requires one. */
+export type Node = {host: string; password?: string; port: number}
 
 const client = (node: Node) =>
-  new Redis({host: node.host, lazyConnect: false, maxRetriesPerRequest: 1, port: node.port})
+  new Redis({host: node.host, lazyConnect: false, maxRetriesPerRequest: 1, password: node.password, port: node.port})
 
 /** Writes `count` keys of the five types, each straight to the master that owns its slot (CLUSTER SLOTS). */
 export async function seedKeys(seed: Node, count: number): Promise<void> {
@@ -23,7 +24,7 @@ export async function seedKeys(seed: Node, count: number): Promise<void> {
     const owner = ownerOf[keyHashSlot(key)]!
     if (!connections.has(owner)) {
       const [host, port] = owner.split(':') as [string, string]
-      const connection = client({host, port: Number(port)})
+      const connection = client({host, port: Number(port), ...(seed.password ? {password: seed.password} : {})})
       connections.set(owner, connection)
       pipelines.set(owner, connection.pipeline())
     }
