@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
 import {keyHashSlot} from '../../../src/cluster/keyslot.js'
+import {FailureDetector} from '../../../src/embedded/cluster/failure-detector.js'
 import {nodesDescription} from '../../../src/embedded/cluster/nodes-format.js'
 import {loadClusterConfig, saveClusterConfig} from '../../../src/embedded/cluster/persistence.js'
 import {
@@ -164,5 +165,34 @@ describe('nodes.conf', () => {
     } finally {
       rmSync(dir, {force: true, recursive: true})
     }
+  })
+})
+
+describe('FailureDetector', () => {
+  it('marks PFAIL after node-timeout, FAIL once a majority agrees, and clears both when the node is heard', () => {
+    const {me, peer, state} = twoMasters()
+    const third = new ClusterNode(ID.c, '127.0.0.1', 7002, 17_002)
+    state.addNode(third)
+    state.assignSlot(0, third)
+    const detector = new FailureDetector(state, () => 1000)
+    assert.deepEqual(detector.check(0), [])
+    detector.heardFrom(peer, 1500)
+    assert.deepEqual(detector.check(1500), [])
+    assert.equal(third.pfail, true)
+    assert.equal(peer.pfail, false)
+
+    // Three masters own slots: two votes are needed, ours and one report.
+    detector.gossip(peer, third, true, 1600)
+    assert.equal(detector.reportCount(third, 1600), 1)
+    assert.deepEqual(detector.check(1700), [third])
+    assert.equal(third.fail, true)
+    assert.equal(third.pfail, false)
+    assert.equal(state.stateOk, false)
+    assert.equal(detector.reportCount(third, 1600 + 2001), 0)
+
+    detector.heardFrom(third, 4000)
+    assert.equal(third.fail, false)
+    assert.equal(state.stateOk, true)
+    assert.equal(me.fail, false)
   })
 })
