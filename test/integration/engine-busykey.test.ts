@@ -54,11 +54,10 @@ describe(
       assert.equal(await onTarget(key), 'different')
       const file = /continue with: slotctl apply (\S+) --resume/.exec(failed.stderr)?.[1]
       assert.ok(file, failed.stderr)
-      t.after(
-        () =>
-          rmSync(join(process.cwd(), file), {force: true}) &&
-          rmSync(join(process.cwd(), `${file}.journal`), {force: true}),
-      )
+      t.after(() => {
+        rmSync(join(process.cwd(), file), {force: true})
+        rmSync(join(process.cwd(), `${file}.journal`), {force: true})
+      })
 
       // The operator decides the target copy is a stale duplicate of the same value.
       await cluster.with(target, async (c) => (await c.call('ASKING'), c.set(key, 'from-source')))

@@ -10,7 +10,7 @@ import {Cluster, Redis} from 'ioredis'
 import {keyHashSlot} from '../../src/cluster/keyslot.js'
 
 /** A node to read or write; `password` when the cluster requires one. */
-export type Node = {host: string; password?: string; port: number}
+export type Node = {host: string; password?: string | undefined; port: number}
 
 const client = (node: Node) =>
   new Redis({host: node.host, lazyConnect: false, maxRetriesPerRequest: 1, password: node.password, port: node.port})
