@@ -7,7 +7,8 @@ import {spawn} from 'node:child_process'
 import {after, before, describe, it} from 'node:test'
 
 import {parseClusterNodes} from '../../src/cluster/nodes.js'
-import {jsonOf, runCli} from '../helpers/cli.js'
+import {type CliResult, jsonOf, runCli} from '../helpers/cli.js'
+import type {RedisServer} from '../helpers/servers.js'
 import {redisServerAvailable, requireRedisServer} from '../helpers/servers.js'
 
 const HOSTS = ['127.0.0.1', '127.0.0.2', '127.0.0.3']
@@ -111,3 +112,20 @@ export function createScenarios(engine: Engine): void {
     }
   })
 }
+
+/** The facts a refused create must leave as they were: no slots, no peers, no new keys. */
+export async function stateOf(server: RedisServer, password?: string): Promise<string> {
+  const client = server.client(password)
+  try {
+    const info = String(await client.call('CLUSTER', 'INFO'))
+    const field = (name: string) => new RegExp(`${name}:(\\d+)`).exec(info)?.[1]
+    return `slots=${field('cluster_slots_assigned')} known=${field('cluster_known_nodes')} keys=${await client.dbsize()}`
+  } finally {
+    client.disconnect()
+  }
+}
+
+export const EMPTY = 'slots=0 known=1 keys=0'
+
+export type ErrorJson = {code: string; message: string; suggestions?: string[]}
+export const errorOf = (result: CliResult) => jsonOf<{error: ErrorJson}>(result).error
