@@ -5,7 +5,7 @@ import {describe, it} from 'node:test'
 import {jsonOf, runCli} from '../helpers/cli.js'
 import {startCluster} from '../helpers/cluster.js'
 import {redisServerAvailable, referenceCheck, requireRedisServer} from '../helpers/servers.js'
-import {checksum, seedKeys} from './reshard-support.js'
+import {checksum, removeSavedPlan, seedKeys} from './reshard-support.js'
 
 const PASSWORD = 'n0t-in-any-output'
 
@@ -19,6 +19,7 @@ describe('reshard with a password', {skip: !redisServerAvailable() && !process.e
     const before = await checksum(masters)
     const args = ['reshard', cluster.seed, '--from', 'all', '--to', cluster.masters[1]!.address, '--slots', '2000']
     const result = await runCli([...args, '--yes', '--json'], {env: {REDISCLI_AUTH: PASSWORD}})
+    t.after(() => removeSavedPlan(result))
     assert.equal(result.status, 0, result.stderr)
     const {plan} = jsonOf<{plan: string}>(result)
     const files = `${readFileSync(plan, 'utf8')}${readFileSync(`${plan}.journal`, 'utf8')}`

@@ -4,6 +4,9 @@
  * through a whole run and remembers every increment the cluster acknowledged.
  */
 import {createHash} from 'node:crypto'
+import {rmSync} from 'node:fs'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import {Cluster, Redis} from 'ioredis'
 
@@ -141,4 +144,14 @@ export function incrementThroughout(seed: Node, counters = 50) {
       return {acknowledged, errors, finals}
     },
   }
+}
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+
+/** Deletes the plan and journal a run without --plan-out saved under .slotctl/ (the CLI runs in the repo root). */
+export function removeSavedPlan(result: {stderr: string; stdout: string}): void {
+  const file = /Plan saved to (\S+);/.exec(result.stderr)?.[1] ?? /"plan": "([^"]+)"/.exec(result.stdout)?.[1]
+  if (file === undefined) return
+  rmSync(join(ROOT, file), {force: true})
+  rmSync(join(ROOT, `${file}.journal`), {force: true})
 }

@@ -7,7 +7,7 @@ import {after, before, describe, it} from 'node:test'
 import {jsonOf, runCli} from '../helpers/cli.js'
 import {startCluster, type TestCluster} from '../helpers/cluster.js'
 import {redisServerAvailable, referenceCheck, requireRedisServer} from '../helpers/servers.js'
-import {checksum, seedKeys} from './reshard-support.js'
+import {checksum, removeSavedPlan, seedKeys} from './reshard-support.js'
 
 type Summary = {keysMoved: number; keysPerSecond: number; seconds: number; slotsMoved: number; stopped: boolean}
 
@@ -57,6 +57,7 @@ describe(
         ...ranges.flatMap((r) => ['--range', r]),
         '--yes',
       ])
+      t.after(() => removeSavedPlan(result))
       assert.equal(result.status, 0, result.stderr)
       assert.match(result.stdout, /slots and \d+ keys moved/)
       await cluster.waitHealthy()
