@@ -45,7 +45,7 @@ export async function prepareCreate(
 ): Promise<PreparedCreate> {
   const readings = await readAll(pool, addresses)
   refuseSameNodeTwice(readings)
-  const targets = await Promise.all(readings.map((reading) => targetOf(reading)))
+  const targets = await Promise.all(readings.map((reading) => targetOf(pool, reading)))
   const layout = planLayout(
     targets.map((target) => ({address: target.address, host: target.meet.ip})),
     replicas,
@@ -91,13 +91,15 @@ function refuseSameNodeTwice(readings: readonly NodeReading[]): void {
 }
 
 /**
- * How the other nodes will reach this one: the address it announces, or else the one slotctl used, resolved
- * to an IP (CLUSTER MEET takes no host names). The same IP is the host that anti-affinity compares.
+ * How the other nodes will reach this one: the address it announces, or else the IP slotctl reached it on
+ * (CLUSTER MEET takes no host names, and a name may resolve to an address the node does not listen on).
+ * The same IP is the host that anti-affinity compares.
  */
-async function targetOf(reading: NodeReading): Promise<CreateTarget> {
+async function targetOf(pool: NodePool, reading: NodeReading): Promise<CreateTarget> {
   const {host, port} = parseAddress(reading.address)
   const announced = reading.self.host
-  const ip = announced !== '' ? announced : isIP(host) ? host : (await lookup(host)).address
+  const reached = (await pool.connect(reading.address)).stream.remoteAddress
+  const ip = announced !== '' ? announced : isIP(host) ? host : (reached ?? (await lookup(host)).address)
   return {address: reading.address, id: reading.self.id, meet: {busPort: reading.self.busPort, ip, port}}
 }
 
