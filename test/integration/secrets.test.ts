@@ -50,6 +50,7 @@ describe('secrets on redis-server', () => {
     const run = async (args: string[], expected: number, env: Record<string, string> = {}) => {
       const result = await runCli(args, {cwd: work, env})
       outputs.push(result)
+      t.diagnostic(`${args[0]}: ${result.elapsedMs} ms`)
       assert.equal(result.status, expected, `slotctl ${args.join(' ')}\n${result.stdout}\n${result.stderr}`)
       return result
     }
