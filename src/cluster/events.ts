@@ -134,8 +134,8 @@ function membersFrom(
   const owners = resolveOwners([...seen.values()].flat())
   const members = [...seen].map(([id, sightings]) => {
     const own = sightings.find((s) => isMyself(s.line))
-    const line = own?.line ?? highestEpoch(sightings as [Sighting, ...Sighting[]])
     const previous = before.get(id)
+    const line = own?.line ?? roleFrom(sightings as [Sighting, ...Sighting[]], previous)
     const member: Member = {
       // Kept once known: the seed may have been reached as localhost:7000 while its peers list 127.0.0.1:7000.
       address: own ? own.reader : (previous?.address ?? addressOf(sightings) ?? ''),
@@ -155,8 +155,16 @@ function membersFrom(
   return members.sort((a, b) => a.address.localeCompare(b.address, 'en', {numeric: true}))
 }
 
-const highestEpoch = ([first, ...rest]: readonly [Sighting, ...Sighting[]]): NodeLine =>
-  rest.reduce((best, s) => (s.line.configEpoch > best.configEpoch ? s.line : best), first.line)
+/**
+ * Role and master of a node whose own line was not read. A demoted master keeps its config epoch, so epochs
+ * cannot tell a stale view from a fresh one: the role changes only when every view agrees, else stays.
+ */
+function roleFrom([first, ...rest]: readonly [Sighting, ...Sighting[]], previous: Member | undefined): RoleLine {
+  const agree = rest.every((s) => s.line.role === first.line.role && s.line.masterId === first.line.masterId)
+  return agree || !previous ? first.line : previous
+}
+
+type RoleLine = Pick<Member, 'masterId' | 'role'>
 
 function addressOf(sightings: readonly Sighting[]): string | undefined {
   const line = sightings.find((s) => s.line.host !== '')?.line
@@ -317,7 +325,8 @@ function failureFlagChanges(previous: WatchState, current: WatchState): Draft[] 
 function failovers(previous: WatchState, current: WatchState): Draft[] {
   const before = new Map(previous.members.map((member) => [member.id, member]))
   return pairs(previous, current).flatMap(([old, now]): Draft[] => {
-    if (old.role !== 'replica' || now.role !== 'master') return []
+    // A replica that became a master without slots (CLUSTER RESET) took nothing over.
+    if (old.role !== 'replica' || now.role !== 'master' || now.slots.length === 0) return []
     const formerMaster = old.masterId === undefined ? undefined : before.get(old.masterId)
     const replaced = formerMaster ? ` in place of ${describeNode(refOf(formerMaster))}` : ''
     return [

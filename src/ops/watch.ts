@@ -97,12 +97,20 @@ async function readRound(pool: NodePool, state: WatchState, deadlineMs: number):
   return {probes, views: views.filter((view): view is NodeView => view !== undefined)}
 }
 
-/** Every master that answered last time, topped up to MIN_READERS with other nodes, reachable ones first. */
+/**
+ * Every master that answered last time, and every replica whose master is in trouble (its own line is the first
+ * to say it took over), topped up to MIN_READERS with other nodes, reachable ones first.
+ */
 function readersOf(members: readonly Member[]): Member[] {
+  const byId = new Map(members.map((member) => [member.id, member]))
+  const inTrouble = (member: Member | undefined) =>
+    !member || member.failed || member.reachable === false || member.suspectedBy.length > 0
+  const wanted = (member: Member) =>
+    member.role === 'master' || (member.masterId !== undefined && inTrouble(byId.get(member.masterId)))
   const live = members.filter((member) => member.reachable !== false)
-  const masters = live.filter((member) => member.role === 'master')
-  const others = [...live.filter((member) => member.role !== 'master'), ...members.filter((m) => m.reachable === false)]
-  return [...masters, ...others.slice(0, Math.max(0, MIN_READERS - masters.length))]
+  const chosen = live.filter(wanted)
+  const others = [...live, ...members.filter((m) => m.reachable === false)].filter((m) => !chosen.includes(m))
+  return [...chosen, ...others.slice(0, Math.max(0, MIN_READERS - chosen.length))]
 }
 
 async function probe(pool: NodePool, address: string, deadlineMs: number): Promise<NodeProbe> {

@@ -12,11 +12,15 @@ import {waitFor} from './servers.js'
 
 export type Received = WatchEvent & {receivedAt: number}
 
-/** Watches a failed test left behind die with the test process. */
+/** Watches still running: a failed test must not leave one behind, or the test process never ends. */
 const running = new Set<ChildProcess>()
-process.once('exit', () => {
+
+/** Kills every watch a test started and did not stop; for `after` hooks. */
+export function killWatches(): void {
   for (const child of running) child.kill('SIGKILL')
-})
+}
+
+process.once('exit', killWatches)
 
 export class WatchRun {
   readonly events: Received[] = []

@@ -8,7 +8,7 @@ import {fileURLToPath} from 'node:url'
 
 import {runCli} from '../helpers/cli.js'
 import {redisServerAvailable, type RedisServer, sleep, startRedisServer, waitFor} from '../helpers/servers.js'
-import {WatchRun} from '../helpers/watch-run.js'
+import {killWatches, WatchRun} from '../helpers/watch-run.js'
 
 /** Short rounds: these tests change a one-node cluster by hand and expect watch to notice at once. */
 const INTERVAL = '100'
@@ -52,6 +52,7 @@ describe('watch: hooks, stopping, output modes, bad input', {skip: !redisServerA
     dir = mkdtempSync(join(tmpdir(), 'slotctl-watch-cli-'))
   })
   after(async () => {
+    killWatches()
     await node?.stop()
     if (dir) rmSync(dir, {force: true, recursive: true})
   })

@@ -172,6 +172,18 @@ describe('diffStates on a master failure captured from redis-server', () => {
 })
 
 describe('diffStates on other changes', () => {
+  it('a lagging view that still shows a demoted master as master does not turn it back (epochs cannot tell)', () => {
+    const recovered = round('recovered')
+    const [lagging, ...rest] = viewsOf('recovered').filter((view) => view.address !== VICTIM)
+    // Same epoch as the fresh views: a demotion does not change it.
+    const epoch = lagging!.lines.find((line) => line.id === VICTIM_ID)!.configEpoch
+    const demoted = `${VICTIM_ID} ${VICTIM}@1 master - 0 0 ${epoch} connected`
+    const stale = [...lagging!.lines.filter((line) => line.id !== VICTIM_ID), ...parseClusterNodes(demoted)]
+    const next = round('recovered', {views: [{...lagging!, lines: stale}, ...rest]}, recovered)
+    assert.deepEqual(diffStates(recovered, next, T), [])
+    assert.equal(next.members.find((m) => m.id === VICTIM_ID)!.role, 'replica')
+  })
+
   it('an open slot: SLOT_OPEN names both sides, SLOT_CLOSED when it settles', () => {
     const recovered = round('recovered')
     const open = round('open-slot', {}, recovered)
