@@ -7,6 +7,7 @@
 import {createServer, type Server, Socket} from 'node:net'
 
 import {FailureDetector} from './failure-detector.js'
+import {AutomaticFailover} from './failover.js'
 import {ClusterNode, type ClusterState, newNodeId, type SlotRange, toRanges} from './state.js'
 
 type GossipEntry = {id: string; ip: string; port: number; cport: number; failing: boolean}
@@ -94,6 +95,7 @@ export class ClusterBus {
   private readonly lastClaims = new WeakMap<ClusterNode, {claims: string; epoch: number; version: number}>()
   readonly stats = {received: new Map<string, number>(), sent: new Map<string, number>()}
   readonly failures: FailureDetector
+  private readonly failover: AutomaticFailover
 
   constructor(
     private readonly state: ClusterState,
@@ -101,6 +103,7 @@ export class ClusterBus {
     private readonly nodeTimeoutMs: () => number,
   ) {
     this.failures = new FailureDetector(state, nodeTimeoutMs)
+    this.failover = new AutomaticFailover(state)
   }
 
   async listen(port: number): Promise<void> {
@@ -161,6 +164,7 @@ export class ClusterBus {
   private tick(): void {
     const now = Date.now()
     for (const failed of this.failures.check(now)) this.broadcast({...this.message('fail'), failed: failed.id})
+    this.failover.tick(now)
     const handshakeTimeout = Math.max(this.nodeTimeoutMs(), 1000)
     for (const node of [...this.state.nodes.values()]) {
       if (node === this.state.myself) continue

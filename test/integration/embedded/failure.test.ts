@@ -38,3 +38,32 @@ test('a stopped master is marked failing by the others and the cluster goes down
   )
   assert.doesNotMatch(await call(second, 'CLUSTER', 'NODES'), /fail/)
 })
+
+test('a replica takes over its failed master, and the old master rejoins as its replica', async (t) => {
+  if (!requireRedisServer(t)) return
+  const nodes = await startNodes(t, 6, {nodeTimeoutMs: 1000})
+  await createCluster(nodes, 1)
+  const [first] = nodes
+  assert.ok(first)
+  const view = await call(first, 'CLUSTER', 'NODES')
+  const replicaLine = view.split('\n').find((line) => line.includes(` slave ${first.id} `))
+  const replica = nodes.find((node) => replicaLine?.startsWith(node.id))
+  assert.ok(replica, view)
+  await first.close()
+
+  await waitFor(
+    'the replica to take over',
+    async () =>
+      /cluster_state:ok/.test(await call(replica, 'CLUSTER', 'INFO')) &&
+      /role:master/.test(await call(replica, 'INFO', 'replication')),
+    15_000,
+  ).catch(async () => assert.fail(await call(replica, 'CLUSTER', 'NODES')))
+
+  const back = await startEmbeddedNode({dir: first.dir, nodeTimeoutMs: 1000, port: first.port})
+  t.after(() => back.close())
+  await waitFor(
+    'the old master to follow the new one',
+    async () => new RegExp(`myself,slave ${replica.id} `).test(await call(first, 'CLUSTER', 'NODES')),
+    15_000,
+  )
+})
