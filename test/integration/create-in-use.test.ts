@@ -1,6 +1,6 @@
 /** `slotctl create` on nodes already in use, on nodes that cannot converge, and with a password. */
 import assert from 'node:assert/strict'
-import {mkdtempSync, readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -67,7 +67,9 @@ describe('create with a password', () => {
     const password = 'sekret-pw-42'
     const nodes = await Promise.all([1, 2, 3].map(() => startRedisServer({password})))
     t.after(() => Promise.all(nodes.map((node) => node.stop())))
-    const file = join(mkdtempSync(join(tmpdir(), 'slotctl-plan-')), 'create.json')
+    const planDir = mkdtempSync(join(tmpdir(), 'slotctl-plan-'))
+    t.after(() => rmSync(planDir, {force: true, recursive: true}))
+    const file = join(planDir, 'create.json')
     const args = ['create', ...nodes.map((node) => node.address), '--plan-out', file, '--yes']
     const result = await runCli([...args, '--json'], {env: {REDISCLI_AUTH: password}})
     assert.equal(result.status, 0, result.stderr)

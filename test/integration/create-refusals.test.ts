@@ -2,7 +2,7 @@
  * What `slotctl create` refuses, and that a refusal changes nothing: real redis-server nodes, the CLI as a child process.
  */
 import assert from 'node:assert/strict'
-import {mkdtempSync, readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -124,7 +124,9 @@ describe('create refuses, before any change', () => {
 
   it('--dry-run prints the allocation, writes --plan-out, and changes nothing', async (t) => {
     if (!requireRedisServer(t)) return
-    const file = join(mkdtempSync(join(tmpdir(), 'slotctl-plan-')), 'create.json')
+    const planDir = mkdtempSync(join(tmpdir(), 'slotctl-plan-'))
+    t.after(() => rmSync(planDir, {force: true, recursive: true}))
+    const file = join(planDir, 'create.json')
     const result = await runCli(['create', ...addresses(), '--dry-run', '--plan-out', file])
     assert.equal(result.status, 0, result.stderr)
     assert.match(result.stdout, /MASTER\s+SLOTS\s+COUNT\s+REPLICAS/)

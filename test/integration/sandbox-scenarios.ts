@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
@@ -53,7 +53,8 @@ function assertOk(result: CliResult): void {
 /** The sandbox life cycle on one engine, as one describe block. */
 export function sandboxScenarios(engine: Engine): void {
   describe(`sandbox on ${engine.name}`, () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'slotctl-sandbox-')), 'sandbox')
+    const root = mkdtempSync(join(tmpdir(), 'slotctl-sandbox-'))
+    const dir = join(root, 'sandbox')
     const flags = ['--dir', dir]
     const sandbox = (args: string[]) => runCli(['sandbox', ...args, ...flags])
     let port = 0
@@ -75,6 +76,7 @@ export function sandboxScenarios(engine: Engine): void {
     })
     after(async () => {
       if (existsSync(dir)) await sandbox(['down'])
+      rmSync(root, {force: true, recursive: true})
     })
     const status = async () => jsonOf<{nodes: NodeJson[]}>(await sandbox(['status', '--json'])).nodes
 
@@ -103,7 +105,7 @@ export function sandboxScenarios(engine: Engine): void {
       const again = await runCli(['sandbox', 'up', '--port', String(port + 100), '--json', ...flags])
       assert.equal(again.status, 1)
       assert.equal(jsonOf<{error: {code: string}}>(again).error.code, 'SANDBOX_EXISTS')
-      const other = join(mkdtempSync(join(tmpdir(), 'slotctl-sandbox-')), 'sandbox')
+      const other = join(root, 'other')
       const busy = await runCli(['sandbox', 'up', '--port', String(port), '--dir', other, '--json'])
       assert.equal(busy.status, 2)
       assert.match(

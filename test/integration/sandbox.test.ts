@@ -1,6 +1,6 @@
 /** `slotctl sandbox` on real redis-server nodes, and what it says when redis-server is missing. */
 import assert from 'node:assert/strict'
-import {existsSync, mkdtempSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
@@ -11,8 +11,10 @@ import {sandboxScenarios} from './sandbox-scenarios.js'
 sandboxScenarios({name: 'redis-server'})
 
 describe('sandbox without redis-server installed', () => {
-  it('says how to install it', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'slotctl-sandbox-')), 'sandbox')
+  it('says how to install it', async (t) => {
+    const root = mkdtempSync(join(tmpdir(), 'slotctl-sandbox-'))
+    t.after(() => rmSync(root, {force: true, recursive: true}))
+    const dir = join(root, 'sandbox')
     const result = await runCli(['sandbox', 'up', '--engine', 'redis-server', '--dir', dir, '--json'], {
       env: {PATH: '/nonexistent'},
     })
