@@ -6,6 +6,7 @@ import {describe, it} from 'node:test'
 
 import {keyHashSlot} from '../../../src/cluster/keyslot.js'
 import {FailureDetector} from '../../../src/embedded/cluster/failure-detector.js'
+import {AutomaticFailover} from '../../../src/embedded/cluster/failover.js'
 import {nodesDescription} from '../../../src/embedded/cluster/nodes-format.js'
 import {loadClusterConfig, saveClusterConfig} from '../../../src/embedded/cluster/persistence.js'
 import {
@@ -194,5 +195,28 @@ describe('FailureDetector', () => {
     assert.equal(third.fail, false)
     assert.equal(state.stateOk, true)
     assert.equal(me.fail, false)
+  })
+})
+
+describe('AutomaticFailover', () => {
+  it('takes over a FAIL master after the delay, with a new epoch and its slots', () => {
+    const {me, peer, state} = twoMasters()
+    state.setMaster(peer)
+    state.applySlotClaims(
+      peer,
+      Array.from({length: 8192}, (_, slot) => slot),
+    )
+    state.currentEpoch = 2
+    const failover = new AutomaticFailover(state)
+    assert.equal(failover.tick(0), false)
+    peer.fail = true
+    assert.equal(failover.tick(0), false)
+    assert.equal(failover.tick(499), false)
+    assert.equal(failover.tick(1001), true)
+    assert.equal(me.role, 'master')
+    assert.equal(me.configEpoch, 3)
+    assert.equal(peer.role, 'slave')
+    assert.equal(peer.masterId, me.id)
+    assert.equal(state.slotsOf(me).length, 16_384)
   })
 })
