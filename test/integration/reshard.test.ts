@@ -115,11 +115,11 @@ describe(
         [['--from', 'all', '--to', target, '--slots', '10'], /--yes/],
         [['--to', target, '--range', '10-5', '--yes'], /"10-5" is not a slot range/],
       ]
-      for (const [flags, message] of cases) {
-        // eslint-disable-next-line no-await-in-loop
-        const result = await runCli(['reshard', seed, ...flags])
-        assert.equal(result.status, 2, `${flags.join(' ')}: ${result.stderr}`)
-        assert.match(result.stderr, message)
+      // All at once: each one must refuse before it changes anything.
+      const results = await Promise.all(cases.map(([flags]) => runCli(['reshard', seed, ...flags])))
+      for (const [i, [flags, message]] of cases.entries()) {
+        assert.equal(results[i]!.status, 2, `${flags.join(' ')}: ${results[i]!.stderr}`)
+        assert.match(results[i]!.stderr, message)
       }
 
       assert.equal(await owners(cluster), unchanged)
