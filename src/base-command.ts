@@ -1,6 +1,6 @@
 import {Command, Errors, type Interfaces} from '@oclif/core'
 
-import {SlotctlError, UsageError} from './cluster/errors.js'
+import {ExitCode, SlotctlError, UsageError} from './cluster/errors.js'
 import {connectionFlags} from './flags.js'
 import {type ConnectionSettings, NodePool} from './redis/connection.js'
 import {paint} from './ui/colour.js'
@@ -38,7 +38,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       )
     }
 
-    process.exitCode ??= (error as Errors.CLIError).oclif?.exit ?? error.exitCode ?? 1
+    // Every oclif parser error is a usage error, but some (a value outside a flag's options) get oclif's
+    // default exit code, which package.json sets to 1 for runtime failures.
+    if ('parse' in error) {
+      process.exitCode = ExitCode.Usage
+      return super.catch(new Errors.CLIError(error.message, {exit: ExitCode.Usage}))
+    }
+
+    process.exitCode ??= (error as Errors.CLIError).oclif?.exit ?? error.exitCode ?? ExitCode.Failure
     return super.catch(error)
   }
 
