@@ -15,8 +15,6 @@ import {redisCli, redisServerAvailable, referenceCheck, requireRedisServer, wait
 
 export type Engine = {
   readonly name: 'embedded' | 'redis-server'
-  /** Why a replica does not take over from a crashed master on this engine yet (the drill is then a todo). */
-  readonly noFailover?: string
 }
 
 type NodeJson = {address: string; pid: null | number; port: number; role?: string; running: boolean}
@@ -121,19 +119,13 @@ export function sandboxScenarios(engine: Engine): void {
       assertOk(await sandbox(['stop-node', String(port)]))
       assert.equal(isAlive(first!.pid!), false, 'the process is gone')
       assert.equal(stateNodes(dir)[0]!.pid, null)
-      if (engine.noFailover) {
-        t.todo(engine.noFailover)
-      } else {
-        await waitFor('the replica to take over', () => roleSeenBy(port + 1, port + 3) === 'master', 20_000)
-      }
+      await waitFor('the replica to take over', () => roleSeenBy(port + 1, port + 3) === 'master', 20_000)
 
       assertOk(await sandbox(['start-node', String(port)]))
       const restarted = stateNodes(dir)[0]!
       assert.equal(isAlive(restarted.pid!), true)
       assert.notEqual(restarted.pid, first!.pid)
-      if (!engine.noFailover) {
-        await waitFor('the old master to rejoin as a replica', () => roleSeenBy(port + 1, port) === 'replica', 20_000)
-      }
+      await waitFor('the old master to rejoin as a replica', () => roleSeenBy(port + 1, port) === 'replica', 20_000)
     })
 
     it('down stops only the processes it started and removes its files', async (t) => {

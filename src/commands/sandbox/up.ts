@@ -29,7 +29,7 @@ Each node is its own process, so sandbox stop-node crashes one alone; sandbox do
   static override flags = {
     dir: sandboxDirFlag,
     engine: Flags.string({
-      default: 'redis-server',
+      default: 'embedded',
       description: 'What runs the nodes: real redis-server processes, or the nodes built into slotctl.',
       options: [...ENGINE_NAMES],
     }),
