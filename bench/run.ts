@@ -12,6 +12,7 @@ import {fileURLToPath} from 'node:url'
 
 import {keyHashSlot} from '../src/cluster/keyslot.js'
 import {startCluster, type TestCluster} from '../test/helpers/cluster.js'
+import {removeSavedPlan} from '../test/integration/reshard-support.js'
 import {redisServerAvailable, referenceCheck, waitFor} from '../test/helpers/servers.js'
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000)
@@ -132,6 +133,7 @@ async function measure(tool: Tool): Promise<Result> {
     const seconds = (performance.now() - started) / 1000
     if (run.status !== 0)
       throw new Error(`${tool.name} exited ${run.status}:\n${run.stdout.slice(-2000)}\n${run.stderr}`)
+    removeSavedPlan(run)
     await cluster.waitHealthy()
     const keys = (await cluster.with(target, (client) => client.dbsize())) - keysBefore
     const total = await totalKeys(cluster)
