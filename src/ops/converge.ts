@@ -202,3 +202,12 @@ export function replicasSeenEverywhere(replicas: readonly (NodeRef & {masterId: 
     what: `every node sees all ${replicas.length} replicas replicating their masters`,
   }
 }
+
+/** Every replica among the nodes has finished its sync with its master (master_link_status:up): it could take over. */
+export const replicasInSync: Condition = {
+  laggards: (readings) =>
+    readings
+      .filter((reading) => reading.self.role === 'replica' && reading.info.master_link_status !== 'up')
+      .map((reading) => `${reading.address} has not synced with its master yet`),
+  what: 'every replica has synced with its master',
+}

@@ -44,6 +44,8 @@ function configFor({dir, host, nodeTimeoutMs, port}: NodeSpec): string {
     ['cluster-config-file', 'nodes.conf'],
     ['cluster-node-timeout', String(nodeTimeoutMs)],
     ['appendonly', 'no'],
+    // Replicas sync at once instead of after the default 5 s wait for more replicas to join a diskless sync.
+    ['repl-diskless-sync-delay', '0'],
     ['save', '""'],
     ['daemonize', 'no'],
     ['logfile', '""'],

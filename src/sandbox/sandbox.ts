@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import {checkCreateShape, type CreateLayout} from '../cluster/create-layout.js'
 import {OperationError, UsageError} from '../cluster/errors.js'
 import type {NodeReading} from '../cluster/snapshot.js'
-import {readNodes} from '../ops/converge.js'
+import {readNodes, replicasInSync, waitUntil} from '../ops/converge.js'
 import {executeCreate, prepareCreate} from '../ops/create.js'
 import type {NodePool} from '../redis/connection.js'
 import {embeddedEngine} from './embedded.js'
@@ -64,6 +64,8 @@ export async function sandboxUp(
     const addresses = state.nodes.map((node) => addressOfNode(node))
     const prepared = await prepareCreate(pool, addresses, options.replicas)
     if (prepared.state === 'ready') await executeCreate(pool, prepared.plan, {timeoutMs: options.timeoutMs})
+    // A replica that has not synced refuses to fail over: a crash drill right after `up` must find them ready.
+    await waitUntil(pool, addresses, replicasInSync, {timeoutMs: options.timeoutMs})
     return {layout: prepared.layout, state}
   } catch (error) {
     await removeSandbox(options.dir, state)
