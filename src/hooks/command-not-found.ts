@@ -2,10 +2,7 @@ import type {Hook} from '@oclif/core'
 
 /** An unknown command is a usage error (exit 2), like any other bad argument. */
 const hook: Hook.CommandNotFound = async function (options) {
-  this.error(`"${options.id}" is not a slotctl command`, {
-    exit: 2,
-    suggestions: ['See the commands with: slotctl --help'],
-  })
+  this.error(`"${options.id}" is not a slotctl command; see the commands with: slotctl --help`, {exit: 2})
 }
 
 export default hook
