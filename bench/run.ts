@@ -5,6 +5,7 @@
  * over all slots, then 4,000 slots move from all masters to one: slotctl with its defaults, `redis-cli
  * --cluster reshard` with its defaults, and with `--cluster-pipeline 1000`. Each run is checked (key count,
  * redis-cli --cluster check) and timed from process start to exit; the keys moved are counted on the cluster.
+ * Then the rebalance case (bench/rebalance.ts).
  */
 import {spawn, spawnSync} from 'node:child_process'
 import {loadavg} from 'node:os'
@@ -13,6 +14,7 @@ import {fileURLToPath} from 'node:url'
 import {keyHashSlot} from '../src/cluster/keyslot.js'
 import {startCluster, type TestCluster} from '../test/helpers/cluster.js'
 import {removeSavedPlan} from '../test/integration/reshard-support.js'
+import {benchRebalance} from './rebalance.js'
 import {redisServerAvailable, referenceCheck, waitFor} from '../test/helpers/servers.js'
 
 const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000)
@@ -182,3 +184,4 @@ const loadAverage = () =>
     .join(' ')
 
 await main()
+await benchRebalance()

@@ -18,7 +18,7 @@ import {
   withClient,
 } from '../helpers/lifecycle.js'
 import {redisServerAvailable, requireRedisServer, waitFor} from '../helpers/servers.js'
-import {checksum, seedKeys} from './reshard-support.js'
+import {checksum, removeSavedPlan, seedKeys} from './reshard-support.js'
 
 type Balance = {after: number; before: number; id: string; share: number; tolerance: number}
 type RebalanceJson = {balance: Balance[]; balanced?: true; keysMoved?: number; plan?: unknown; slotsMoved?: number}
@@ -117,6 +117,7 @@ export function rebalanceScenarios(engine: Engine): void {
       if (!requireRedisServer(t)) return
       const keysBefore = await checksum(await mastersOf(all))
       const result = await runCli(['rebalance', cluster!.seed, '--use-empty-masters', '--yes', '--json'])
+      removeSavedPlan(result)
       assert.equal(result.status, 0, result.stderr)
       const json = jsonOf<RebalanceJson>(result)
       assert.ok((json.slotsMoved ?? 0) > 3900 && (json.keysMoved ?? 0) > 1500, JSON.stringify(json))
@@ -135,6 +136,7 @@ export function rebalanceScenarios(engine: Engine): void {
       const keysBefore = await checksum(await mastersOf(all))
       const drained = cluster!.masters[1]!
       const result = await runCli(['rebalance', cluster!.seed, '--weight', `${drained.address}=0`, '--yes', '--json'])
+      removeSavedPlan(result)
       assert.equal(result.status, 0, result.stderr)
       const counts = await slotCounts(all)
       assert.equal(counts.get(drained.address), 0)

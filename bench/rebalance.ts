@@ -1,0 +1,124 @@
+/**
+ * The rebalance case of `npm run bench`: a fresh real 3-master cluster loaded with BENCH_KEYS keys of 64-byte
+ * values, then an empty fourth master joined, and `rebalance --use-empty-masters` run by slotctl (defaults)
+ * and by `redis-cli --cluster rebalance --cluster-use-empty-masters` (defaults). Each run is checked (every
+ * key still there, redis-cli --cluster check clean, every master within 2% of its share) and timed from
+ * process start to exit; keys/s counts the keys the new master holds at the end.
+ */
+import {spawn, spawnSync} from 'node:child_process'
+import {fileURLToPath} from 'node:url'
+
+import {keyHashSlot} from '../src/cluster/keyslot.js'
+import {startCluster, type TestCluster} from '../test/helpers/cluster.js'
+import {
+  redisServerAvailable,
+  referenceCheck,
+  type RedisServer,
+  startRedisServer,
+  waitFor,
+} from '../test/helpers/servers.js'
+import {removeSavedPlan} from '../test/integration/reshard-support.js'
+
+const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000)
+const VALUE = 'x'.repeat(64)
+const CLI = fileURLToPath(new URL('../bin/run.js', import.meta.url))
+const NODE_TIMEOUT = {'cluster-node-timeout': '15000'}
+
+type Tool = {args: (seed: string) => string[]; command: string; name: string}
+
+const tools: Tool[] = [
+  {
+    args: (seed) => [CLI, 'rebalance', seed, '--use-empty-masters', '--yes', '--json'],
+    command: process.execPath,
+    name: 'slotctl rebalance --use-empty-masters (defaults)',
+  },
+  {
+    args: (seed) => ['--cluster', 'rebalance', seed, '--cluster-use-empty-masters', '--cluster-yes'],
+    command: 'redis-cli',
+    name: 'redis-cli --cluster rebalance --cluster-use-empty-masters',
+  },
+]
+
+/** Loads the keys, each sent to the master that owns its slot, with redis-cli --pipe (one per master). */
+async function load(cluster: TestCluster): Promise<void> {
+  const per = cluster.masters.map(() => [] as string[])
+  // startCluster's even split: master i starts at floor(i * 16384 / n).
+  const starts = cluster.masters.map((_, i) => Math.floor((i * 16_384) / cluster.masters.length))
+  for (let i = 0; i < KEYS; i++) {
+    const key = `key:${i}`
+    const m = starts.filter((start) => keyHashSlot(key) >= start).length - 1
+    per[m]!.push(`*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$${VALUE.length}\r\n${VALUE}\r\n`)
+  }
+
+  await Promise.all(
+    cluster.masters.map(
+      (master, m) =>
+        new Promise<void>((resolve, reject) => {
+          const child = spawn('redis-cli', ['-h', master.host, '-p', String(master.port), '--pipe'], {
+            stdio: ['pipe', 'ignore', 'inherit'],
+          })
+          child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`redis-cli --pipe exited ${code}`))))
+          child.stdin.end(per[m]!.join(''))
+        }),
+    ),
+  )
+}
+
+/** A new empty master, met by the first master, known to all and the cluster ok. */
+async function joinEmpty(cluster: TestCluster): Promise<RedisServer> {
+  const empty = await startRedisServer({config: NODE_TIMEOUT})
+  const seed = cluster.masters[0]!
+  await cluster.with(empty, (client) => client.call('CLUSTER', 'MEET', seed.host, String(seed.port)))
+  const all = [...cluster.masters, empty]
+  await waitFor('the new master to be known everywhere', async () => {
+    const infos = await Promise.all(all.map((node) => cluster.with(node, (c) => c.call('CLUSTER', 'INFO'))))
+    return infos.every((info) => /cluster_state:ok/.test(String(info)) && /cluster_known_nodes:4/.test(String(info)))
+  })
+  return empty
+}
+
+type Result = {keys: number; keysPerSecond: number; name: string; seconds: number}
+
+async function measure(tool: Tool): Promise<Result> {
+  const cluster = await startCluster({config: NODE_TIMEOUT, masters: 3, replicas: 0})
+  let empty: RedisServer | undefined
+  try {
+    await load(cluster)
+    empty = await joinEmpty(cluster)
+    const started = performance.now()
+    const run = spawnSync(tool.command, tool.args(cluster.seed), {encoding: 'utf8', maxBuffer: 1 << 30})
+    const seconds = (performance.now() - started) / 1000
+    removeSavedPlan(run)
+    if (run.status !== 0)
+      throw new Error(`${tool.name} exited ${run.status}:\n${run.stdout.slice(-2000)}\n${run.stderr}`)
+    const sizes = await Promise.all([...cluster.masters, empty].map((n) => cluster.with(n, (c) => c.dbsize())))
+    const total = sizes.reduce((a, b) => a + b, 0)
+    if (total !== KEYS) throw new Error(`${tool.name}: ${total} keys after the rebalance, expected ${KEYS}`)
+    const verdict = referenceCheck(cluster.seed)
+    if (verdict.status !== 0) throw new Error(`${tool.name}: redis-cli --cluster check failed:\n${verdict.output}`)
+    const keys = sizes.at(-1)!
+    return {keys, keysPerSecond: Math.round(keys / seconds), name: tool.name, seconds}
+  } finally {
+    await Promise.all([cluster.close(), empty?.stop()])
+  }
+}
+
+export async function benchRebalance(): Promise<void> {
+  if (!redisServerAvailable()) throw new Error('redis-server is not installed')
+  const chosen = tools.filter((tool) => tool.name.includes(process.env.BENCH_ONLY ?? ''))
+  if (chosen.length === 0) return
+  console.log(`\n${KEYS} keys of ${VALUE.length} bytes on 3 masters, then rebalance onto a 4th, empty master`)
+  const results: Result[] = []
+  for (const tool of chosen) {
+    // eslint-disable-next-line no-await-in-loop
+    const result = await measure(tool)
+    results.push(result)
+    console.log(
+      `${result.name}: ${result.keys} keys in ${result.seconds.toFixed(2)} s = ${result.keysPerSecond} keys/s`,
+    )
+  }
+
+  const [ours, theirs] = results
+  if (ours && theirs && results.length === 2)
+    console.log(`slotctl / redis-cli rebalance: ${(ours.keysPerSecond / theirs.keysPerSecond).toFixed(2)}x`)
+}
