@@ -16,6 +16,8 @@ export class MigrateConnection {
   private pending = ''
   private waiter: (() => void) | undefined
   private failed: Error | undefined
+  /** The exchange in progress: MIGRATEs from several clients to one target take turns on its socket. */
+  private turn: Promise<unknown> = Promise.resolve()
 
   private constructor(private readonly socket: Socket) {
     socket.setNoDelay(true)
@@ -56,8 +58,14 @@ export class MigrateConnection {
     return this.failed !== undefined
   }
 
-  /** Sends `request` and reads `count` reply lines (without their CRLF). */
-  async exchange(request: Buffer, count: number, timeoutMs: number): Promise<string[]> {
+  /** Sends `request` and reads `count` reply lines (without their CRLF), after any exchange already under way. */
+  exchange(request: Buffer, count: number, timeoutMs: number): Promise<string[]> {
+    const result = this.turn.then(() => this.exchangeNow(request, count, timeoutMs))
+    this.turn = result.catch(() => undefined)
+    return result
+  }
+
+  private async exchangeNow(request: Buffer, count: number, timeoutMs: number): Promise<string[]> {
     this.lastUsed = Date.now()
     if (this.failed) throw new MigrateIoError('IOERR error or timeout writing to target instance')
     this.socket.write(request)
@@ -149,4 +157,38 @@ export function encodeCommand(args: readonly (Buffer | string)[]): Buffer {
   }
 
   return Buffer.concat(parts)
+}
+
+/**
+ * Keys a MIGRATE is moving right now. Redis blocks the whole server during MIGRATE; this node keeps serving,
+ * so a command on a key in flight waits for the move to end instead of changing a copy that is about to be
+ * deleted (which would lose the write).
+ */
+export class KeysInFlight {
+  private readonly moves = new Map<string, Promise<void>>()
+
+  /** Marks `keys` as moving until the returned release is called. */
+  hold(keys: readonly string[]): () => void {
+    let release!: () => void
+    const done = new Promise<void>((resolve) => (release = resolve))
+    for (const key of keys) this.moves.set(key, done)
+    return () => {
+      for (const key of keys) if (this.moves.get(key) === done) this.moves.delete(key)
+      release()
+    }
+  }
+
+  get active(): boolean {
+    return this.moves.size > 0
+  }
+
+  /** The end of the move of any of `keys`, or undefined when none is moving. */
+  blockerFor(keys: readonly string[]): Promise<void> | undefined {
+    for (const key of keys) {
+      const move = this.moves.get(key)
+      if (move) return move
+    }
+
+    return undefined
+  }
 }

@@ -8,7 +8,7 @@ import type {ClientState} from './client.js'
 import type {ClusterBus} from './cluster/bus.js'
 import type {ClusterState} from './cluster/state.js'
 import {Keyspace} from './keyspace.js'
-import {MigrateConnectionCache} from './migrate-client.js'
+import {KeysInFlight, MigrateConnectionCache} from './migrate-client.js'
 import {type ReplicationLink, ReplicationSource} from './replication.js'
 
 export const REDIS_VERSION = '7.0.15'
@@ -60,6 +60,7 @@ export class NodeRuntime {
   readonly runId = randomBytes(20).toString('hex')
   readonly stats = {commands: 0, connections: 0, rejectedCalls: 0}
   readonly migrateConnections = new MigrateConnectionCache()
+  readonly keysInFlight = new KeysInFlight()
   readonly replication = new ReplicationSource()
   /** The stream from our master while this node is a replica. */
   replicationLink: ReplicationLink | undefined

@@ -8,6 +8,7 @@ import {keyHashSlot} from '../../cluster/keyslot.js'
 import {type RoutedCommand, routeCommands} from '../cluster/routing.js'
 import type {ClusterState} from '../cluster/state.js'
 import type {NodeRuntime} from '../runtime.js'
+import {keyString} from '../types.js'
 import {clusterCommands} from './cluster.js'
 import {collectionCommands} from './collections.js'
 import {CommandError, type CommandContext, type CommandSpec, type CommandTable, SINGLE_KEY, text} from './command.js'
@@ -126,8 +127,15 @@ function precheck(client: ClientState, spec: CommandSpec | undefined, args: Buff
 
 /** Runs a request; returns a promise only for commands that wait (MIGRATE, WAIT). */
 export function execute(node: NodeRuntime, client: ClientState, args: Buffer[]): void | Promise<void> {
-  node.stats.commands++
   const spec = lookup(args[0])
+  // Checked only while a MIGRATE is under way, so the hot path pays one property read.
+  const moving =
+    spec?.keys && node.keysInFlight.active
+      ? node.keysInFlight.blockerFor(commandKeys(spec, args).map((key) => keyString(key)))
+      : undefined
+  // A key a MIGRATE is moving: run once the move is over (then the key is gone, and routing says ASK).
+  if (moving) return moving.then(() => execute(node, client, args))
+  node.stats.commands++
   const result = dispatch(node, client, spec, args)
   // ASKING lasts for one command, refused or not, unless a transaction is being queued.
   if (spec !== COMMANDS.asking && client.transaction === undefined) client.asking = false

@@ -128,6 +128,16 @@ async function migrate(context: CommandContext, args: Buffer[]): Promise<void> {
   const request = parseMigrate(args)
   const present = request.keys.filter((key) => keyspace.has(keyString(key)))
   if (present.length === 0) return reply.status('NOKEY')
+  const release = node.keysInFlight.hold(present.map((key) => keyString(key)))
+  try {
+    await migratePresent(context, request, present)
+  } finally {
+    release()
+  }
+}
+
+async function migratePresent(context: CommandContext, request: MigrateRequest, present: Buffer[]): Promise<void> {
+  const {keyspace, node} = context
   const cache = node.migrateConnections
   for (let attempt = 0; ; attempt++) {
     let connection

@@ -137,3 +137,36 @@ async function waitForNodes(client: Redis, count: number): Promise<void> {
 
   throw new Error(`the node never learned ${count} nodes`)
 }
+
+test('a write to a key that MIGRATE is moving waits for the move, so no acknowledged write is lost', async (t) => {
+  if (!requireRedisServer(t)) return
+  const [node] = await startNodes(t, 1)
+  assert.ok(node)
+  const server = await startRedisServer({cluster: false, config: {'enable-debug-command': 'yes'}})
+  t.after(() => server.stop())
+  const [source, writer, target, sleeper] = [
+    await embeddedClient(t, node),
+    await embeddedClient(t, node),
+    await realClient(t, server),
+    await realClient(t, server),
+  ]
+  await source.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383')
+  const keys = Array.from({length: 100}, (_, i) => `{c}:${i}`)
+  await source.mset(...keys.flatMap((key) => [key, '0']))
+
+  // Redis blocks its whole server during MIGRATE. Keep the target busy so the move is still in flight
+  // when the increments arrive on another connection.
+  const asleep = sleeper.call('DEBUG', 'SLEEP', '0.5')
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const moving = source.call('MIGRATE', server.host, String(server.port), '', '0', '10000', 'KEYS', ...keys)
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  const increments = await Promise.all(keys.slice(0, 10).map((key) => writer.incr(key)))
+  assert.equal(await moving, 'OK')
+  await asleep
+  for (const [i, key] of keys.slice(0, 10).entries()) {
+    const moved = Number(await target.get(key))
+    const local = Number((await source.get(key)) ?? 0)
+    // Serial order: the increment ran before the move (the target has it) or after it (a new key here).
+    assert.equal(moved + local, increments[i], `the acknowledged increment of ${key} is somewhere`)
+  }
+})
