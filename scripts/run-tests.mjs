@@ -28,7 +28,7 @@ if (files.length === 0) {
   process.exit(1)
 }
 
-const concurrency = process.env.TEST_CONCURRENCY ?? '2'
+const concurrency = process.env.TEST_CONCURRENCY ?? '3'
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...passThrough, ...files],

@@ -1,7 +1,7 @@
 import {mkdirSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
-import type {Command} from '@oclif/core'
+import {type Command, Flags} from '@oclif/core'
 
 import {SlotctlError} from './cluster/errors.js'
 import type {MovePlan} from './cluster/move-plan.js'
@@ -10,8 +10,36 @@ import type {NodePool} from './redis/connection.js'
 import {renderMoveReport, resumeCommand} from './ui/move-plan-view.js'
 import {moveProgress} from './ui/progress.js'
 import {confirmOrRefuse} from './ui/prompt.js'
+import {dryRunFlag, yesFlag} from './flags.js'
+import {DEFAULT_MIGRATION} from './cluster/move-plan.js'
 
 /** The `--json` result of a run of move steps (reshard, apply). */
+/** The flags of every command that moves slots on the migration engine (reshard, rebalance). */
+export const moveFlags = {
+  concurrency: Flags.integer({
+    default: DEFAULT_MIGRATION.perNodeLimit,
+    description: 'Most moves at once that involve the same node (moves between other pairs run alongside).',
+    min: 1,
+  }),
+  'dry-run': dryRunFlag,
+  pipeline: Flags.integer({
+    default: DEFAULT_MIGRATION.batchKeys,
+    description: 'Most keys per MIGRATE; batches start smaller and shrink for big keys.',
+    min: 1,
+  }),
+  'plan-out': Flags.string({description: 'Write the plan to this file and change nothing; run it with slotctl apply.'}),
+  replace: Flags.boolean({
+    default: false,
+    description: 'Overwrite keys that already exist on the target with a different value (BUSYKEY).',
+  }),
+  timeout: Flags.integer({
+    default: DEFAULT_MIGRATION.timeoutMs,
+    description: 'MIGRATE timeout in ms to start with; it doubles after each timeout.',
+    min: 100,
+  }),
+  yes: yesFlag,
+}
+
 export type MoveRunResult = {
   journal: string
   keysMoved: number

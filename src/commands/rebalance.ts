@@ -6,8 +6,8 @@ import {assertHealthy, buildMovePlan, DEFAULT_MIGRATION, type MovePlan} from '..
 import {type MasterBalance, planRebalance} from '../cluster/rebalance-plan.js'
 import {resolveMaster} from '../cluster/resolve-node.js'
 import {type ClusterSnapshot, masters, seedView} from '../cluster/snapshot.js'
-import {dryRunFlag, nodeArg, yesFlag} from '../flags.js'
-import {deliverMovePlan, type MovePlanOutcome} from '../move-command.js'
+import {nodeArg} from '../flags.js'
+import {deliverMovePlan, moveFlags, type MovePlanOutcome} from '../move-command.js'
 import {withKeyEstimates} from '../ops/engine/estimate.js'
 import {readCluster} from '../redis/discover.js'
 import {paint} from '../ui/colour.js'
@@ -31,32 +31,10 @@ Exit status: 0 done or already balanced, 1 the cluster has problems or a move fa
     '<%= config.bin %> <%= command.id %> 127.0.0.1:7000 --weight 127.0.0.1:7001=2 --threshold 5 --plan-out rebalance.json',
   ]
   static override flags = {
-    concurrency: Flags.integer({
-      default: DEFAULT_MIGRATION.perNodeLimit,
-      description: 'Most moves at once that involve the same node (moves between other pairs run alongside).',
-      min: 1,
-    }),
-    'dry-run': dryRunFlag,
-    pipeline: Flags.integer({
-      default: DEFAULT_MIGRATION.batchKeys,
-      description: 'Most keys per MIGRATE; batches start smaller and shrink for big keys.',
-      min: 1,
-    }),
-    'plan-out': Flags.string({
-      description: 'Write the plan to this file and change nothing; run it with slotctl apply.',
-    }),
-    replace: Flags.boolean({
-      default: false,
-      description: 'Overwrite keys that already exist on the target with a different value (BUSYKEY).',
-    }),
+    ...moveFlags,
     threshold: Flags.string({
       default: '2',
       description: 'How far in percent a master may be from its share and still count as balanced (0: exactly).',
-    }),
-    timeout: Flags.integer({
-      default: DEFAULT_MIGRATION.timeoutMs,
-      description: 'MIGRATE timeout in ms to start with; it doubles after each timeout.',
-      min: 100,
     }),
     'use-empty-masters': Flags.boolean({
       default: false,
@@ -66,7 +44,6 @@ Exit status: 0 done or already balanced, 1 the cluster has problems or a move fa
       description: 'ID=W: the weight of a master (id, unique id prefix or host:port); 0 empties it. Repeatable.',
       multiple: true,
     }),
-    yes: yesFlag,
   }
   static override summary = 'Even out the slots across masters, by weight.'
 

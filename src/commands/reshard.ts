@@ -7,8 +7,8 @@ import {type ReshardRequest, planReshard} from '../cluster/reshard-plan.js'
 import {resolveMaster} from '../cluster/resolve-node.js'
 import {type ClusterSnapshot, masters, seedView} from '../cluster/snapshot.js'
 import {parseSlotRange} from '../cluster/slots.js'
-import {dryRunFlag, nodeArg, yesFlag} from '../flags.js'
-import {deliverMovePlan, type MovePlanOutcome} from '../move-command.js'
+import {nodeArg} from '../flags.js'
+import {deliverMovePlan, moveFlags, type MovePlanOutcome} from '../move-command.js'
 import {withKeyEstimates} from '../ops/engine/estimate.js'
 import {readCluster} from '../redis/discover.js'
 import {nodeNamer, renderMovePlan} from '../ui/move-plan-view.js'
@@ -33,41 +33,18 @@ Exit status: 0 done, 1 the cluster has problems or a move failed, 2 bad argument
     '<%= config.bin %> <%= command.id %> 127.0.0.1:7000 --to 127.0.0.1:7001 --range 100-199 --plan-out move.json',
   ]
   static override flags = {
-    concurrency: Flags.integer({
-      default: DEFAULT_MIGRATION.perNodeLimit,
-      description: 'Most moves at once that involve the same node (moves between other pairs run alongside).',
-      min: 1,
-    }),
-    'dry-run': dryRunFlag,
+    ...moveFlags,
     from: Flags.string({
       description: 'Source masters: "all", or comma-separated node ids, unique id prefixes or host:port.',
       exclusive: ['range'],
-    }),
-    pipeline: Flags.integer({
-      default: DEFAULT_MIGRATION.batchKeys,
-      description: 'Most keys per MIGRATE; batches start smaller and shrink for big keys.',
-      min: 1,
-    }),
-    'plan-out': Flags.string({
-      description: 'Write the plan to this file and change nothing; run it with slotctl apply.',
     }),
     range: Flags.string({
       description: 'Move exactly these slots (N or A-B), from whichever masters own them. Repeatable.',
       exclusive: ['slots', 'from'],
       multiple: true,
     }),
-    replace: Flags.boolean({
-      default: false,
-      description: 'Overwrite keys that already exist on the target with a different value (BUSYKEY).',
-    }),
     slots: Flags.integer({description: 'How many slots to move.', max: 16_384, min: 1}),
-    timeout: Flags.integer({
-      default: DEFAULT_MIGRATION.timeoutMs,
-      description: 'MIGRATE timeout in ms to start with; it doubles after each timeout.',
-      min: 100,
-    }),
     to: Flags.string({description: 'The master that receives the slots: node id, unique id prefix or host:port.'}),
-    yes: yesFlag,
   }
   static override summary = 'Move slots and their keys to a master.'
 
