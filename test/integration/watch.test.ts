@@ -23,7 +23,7 @@ const ENGINES: Engine[] = [
   {name: 'redis-server', start: () => startCluster({masters: 3, replicas: 1})},
   {
     name: 'embedded sandbox',
-    todo: 'embedded nodes detect no failure and elect no replica yet: pfail/fail are never set (src/embedded/cluster/state.ts)',
+    todo: 'embedded failover now exists; this scenario still needs an embedded 3+3 starter with kill and restart',
   },
 ]
 
