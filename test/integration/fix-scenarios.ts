@@ -70,13 +70,6 @@ async function everyKey(nodes: readonly TestNode[]): Promise<string[]> {
 }
 
 export function fixScenarios(engine: Engine): void {
-  // Still run, so the gap stays visible; an embedded-node difference, not a fix one (checked by hand).
-  const embeddedGap =
-    engine.name === 'embedded'
-      ? {
-          todo: 'embedded: CLUSTER DELSLOTS drops the slot keys (redis-server keeps them), so this state cannot be built',
-        }
-      : {}
   describe(`fix on ${engine.name}`, () => {
     let cluster: TestClusterOf | undefined
     let ids: string[] = []
@@ -170,47 +163,39 @@ export function fixScenarios(engine: Engine): void {
       await servedBy(node(0), keys)
     })
 
-    it(
-      'uncovered slots: none with keys goes to the master with fewest slots, one with keys to its holder',
-      embeddedGap,
-      async (t) => {
-        if (!requireRedisServer(t)) return
-        const keys = keysFor(11_000, 3)
-        for (const key of keys) await call(node(2), 'SET', key, 'v')
-        const known = await everyKey(cluster!.masters)
-        for (const master of cluster!.masters) await call(master, 'CLUSTER', 'DELSLOTS', 600, 11_000)
-        const json = await fixAndJudge([], known)
-        assert.equal(json.diagnoses.length, 2)
-        await servedBy(node(2), keys)
-        assert.match(String(await call(node(1), 'CLUSTER', 'COUNTKEYSINSLOT', 600)), /0/)
-      },
-    )
+    it('uncovered slots: none with keys goes to the master with fewest slots, one with keys to its holder', async (t) => {
+      if (!requireRedisServer(t)) return
+      const keys = keysFor(11_000, 3)
+      for (const key of keys) await call(node(2), 'SET', key, 'v')
+      const known = await everyKey(cluster!.masters)
+      for (const master of cluster!.masters) await call(master, 'CLUSTER', 'DELSLOTS', 600, 11_000)
+      const json = await fixAndJudge([], known)
+      assert.equal(json.diagnoses.length, 2)
+      await servedBy(node(2), keys)
+      assert.match(String(await call(node(1), 'CLUSTER', 'COUNTKEYSINSLOT', 600)), /0/)
+    })
 
-    it(
-      'an uncovered slot with keys on two nodes: the one with most gets it, a conflicting key is left and reported',
-      embeddedGap,
-      async (t) => {
-        if (!requireRedisServer(t)) return
-        const keys = keysFor(700, 6)
-        for (const key of keys.slice(0, 4)) await call(node(0), 'SET', key, 'most')
-        await call(node(1), 'CLUSTER', 'SETSLOT', 700, 'IMPORTING', ids[0]!)
-        await writeAsking(node(1), [keys[3]!, keys[4]!, keys[5]!], 'other')
-        await call(node(1), 'CLUSTER', 'SETSLOT', 700, 'STABLE')
-        const known = await everyKey(cluster!.masters)
-        for (const master of cluster!.masters) await call(master, 'CLUSTER', 'DELSLOTS', 700)
-        const json = await fixAndJudge([], known)
-        assert.deepEqual(
-          json.conflicts?.map((c) => c.key),
-          [keys[3]],
-        )
-        assert.equal(String(await call(node(0), 'GET', keys[3]!)), 'most', 'the owner copy is not overwritten')
-        await servedBy(node(0), keys)
-        // The operator settles the reported key by hand: drop the stray copy, which the owner has anyway.
-        await call(node(1), 'CLUSTER', 'SETSLOT', 700, 'IMPORTING', ids[0]!)
-        await withClient(node(1), (client) => client.pipeline().call('ASKING').del(keys[3]!).exec())
-        await call(node(1), 'CLUSTER', 'SETSLOT', 700, 'STABLE')
-      },
-    )
+    it('an uncovered slot with keys on two nodes: the one with most gets it, a conflicting key is left and reported', async (t) => {
+      if (!requireRedisServer(t)) return
+      const keys = keysFor(700, 6)
+      for (const key of keys.slice(0, 4)) await call(node(0), 'SET', key, 'most')
+      await call(node(1), 'CLUSTER', 'SETSLOT', 700, 'IMPORTING', ids[0]!)
+      await writeAsking(node(1), [keys[3]!, keys[4]!, keys[5]!], 'other')
+      await call(node(1), 'CLUSTER', 'SETSLOT', 700, 'STABLE')
+      const known = await everyKey(cluster!.masters)
+      for (const master of cluster!.masters) await call(master, 'CLUSTER', 'DELSLOTS', 700)
+      const json = await fixAndJudge([], known)
+      assert.deepEqual(
+        json.conflicts?.map((c) => c.key),
+        [keys[3]],
+      )
+      assert.equal(String(await call(node(0), 'GET', keys[3]!)), 'most', 'the owner copy is not overwritten')
+      await servedBy(node(0), keys)
+      // The operator settles the reported key by hand: drop the stray copy, which the owner has anyway.
+      await call(node(1), 'CLUSTER', 'SETSLOT', 700, 'IMPORTING', ids[0]!)
+      await withClient(node(1), (client) => client.pipeline().call('ASKING').del(keys[3]!).exec())
+      await call(node(1), 'CLUSTER', 'SETSLOT', 700, 'STABLE')
+    })
 
     it('keys of a slot held by a non-owner (--search-multiple-owners) join the owner', async (t) => {
       if (!requireRedisServer(t)) return

@@ -113,12 +113,16 @@ export class ClusterState {
     return node.configEpoch
   }
 
-  assignSlot(slot: number, node: ClusterNode | undefined): void {
+  /**
+   * Sets a slot's owner. A slot taken from us by the cluster loses its keys here, as in Redis; `keepKeys`
+   * is for CLUSTER DELSLOTS, which in Redis only unassigns the slot and leaves its keys alone.
+   */
+  assignSlot(slot: number, node: ClusterNode | undefined, {keepKeys = false} = {}): void {
     const previous = this.owners[slot]
     this.owners[slot] = node
     this.slotVersion++
     this.okCache = undefined
-    if (previous === this.myself && node !== this.myself) this.onSlotLost(slot)
+    if (previous === this.myself && node !== this.myself && !keepKeys) this.onSlotLost(slot)
   }
 
   /** ok when every slot is served by a master that is not failing (cluster-require-full-coverage). */

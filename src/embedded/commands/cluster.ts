@@ -45,7 +45,7 @@ function updateSlots({cluster, reply}: ClusterContext, slots: number[], remove: 
   }
 
   for (const slot of slots) {
-    if (remove) cluster.assignSlot(slot, undefined)
+    if (remove) cluster.assignSlot(slot, undefined, {keepKeys: true})
     else {
       // A slot we were importing becomes ours: the import is over.
       cluster.importingFrom.delete(slot)
