@@ -3,7 +3,7 @@
  * `slotctl create`; the other operations act only on the processes recorded in the sandbox's state file.
  */
 import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync} from 'node:fs'
-import {join} from 'node:path'
+import {join, resolve} from 'node:path'
 
 import {checkCreateShape, type CreateLayout} from '../cluster/create-layout.js'
 import {OperationError, UsageError} from '../cluster/errors.js'
@@ -74,7 +74,9 @@ export async function sandboxUp(
 }
 
 function specFor(options: UpOptions, port: number): NodeSpec {
-  return {dir: join(options.dir, `node-${port}`), host: SANDBOX_HOST, nodeTimeoutMs: options.nodeTimeoutMs, port}
+  // Absolute: each node process runs in its own directory, where a relative path would point elsewhere.
+  const dir = resolve(options.dir, `node-${port}`)
+  return {dir, host: SANDBOX_HOST, nodeTimeoutMs: options.nodeTimeoutMs, port}
 }
 
 function refuseExisting(dir: string): void {

@@ -53,24 +53,20 @@ export function sandboxScenarios(engine: Engine): void {
   describe(`sandbox on ${engine.name}`, () => {
     const root = mkdtempSync(join(tmpdir(), 'slotctl-sandbox-'))
     const dir = join(root, 'sandbox')
-    const flags = ['--dir', dir]
-    const sandbox = (args: string[]) => runCli(['sandbox', ...args, ...flags])
+    // A relative --dir, run from its parent, as the README's quick start does: node processes run in their own
+    // directories, so a path left relative once pointed them at files that were not there.
+    const flags = ['--dir', 'sandbox']
+    const inRoot = {cwd: root}
+    const sandbox = (args: string[]) => runCli(['sandbox', ...args, ...flags], inRoot)
     let port = 0
     let up: CliResult | undefined
     before(async () => {
       if (!redisServerAvailable()) return
       port = await freePortRun(6)
-      up = await runCli([
-        'sandbox',
-        'up',
-        '--engine',
-        engine.name,
-        '--port',
-        String(port),
-        '--node-timeout',
-        '1000',
-        ...flags,
-      ])
+      up = await runCli(
+        ['sandbox', 'up', '--engine', engine.name, '--port', String(port), '--node-timeout', '1000', ...flags],
+        inRoot,
+      )
     })
     after(async () => {
       if (existsSync(dir)) await sandbox(['down'])
@@ -100,7 +96,7 @@ export function sandboxScenarios(engine: Engine): void {
 
     it('refuses a second sandbox in the same directory, and ports already in use', async (t) => {
       if (!requireRedisServer(t)) return
-      const again = await runCli(['sandbox', 'up', '--port', String(port + 100), '--json', ...flags])
+      const again = await runCli(['sandbox', 'up', '--port', String(port + 100), '--json', ...flags], inRoot)
       assert.equal(again.status, 1)
       assert.equal(jsonOf<{error: {code: string}}>(again).error.code, 'SANDBOX_EXISTS')
       const other = join(root, 'other')
