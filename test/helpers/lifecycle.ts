@@ -3,7 +3,6 @@
  * redis-server processes, and embedded nodes in this process. A scenario lists what it needs; an engine
  * that lacks a feature reports the scenario as todo with the reason, so the gap stays visible.
  */
-import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -12,7 +11,7 @@ import {Redis} from 'ioredis'
 
 import {startEmbeddedNode} from '../../src/embedded/index.js'
 import {startCluster} from './cluster.js'
-import {freePort, type ServerOptions, startRedisServer} from './servers.js'
+import {freePort, redisCliAsync, type ServerOptions, startRedisServer} from './servers.js'
 
 export type TestNode = {
   readonly address: string
@@ -147,23 +146,7 @@ export function lacking(engine: Engine, ...features: Feature[]): string | undefi
   return missing.length > 0 ? `${engine.name}: ${missing.join('; ')}` : undefined
 }
 
-/**
- * redis-cli without blocking this process: embedded nodes live here, so a synchronous child would stop them
- * from answering the very tool that waits for them.
- */
-export function runRedisCli(args: string[]): Promise<{output: string; status: number}> {
-  return new Promise((resolve) => {
-    const child = spawn('redis-cli', args, {stdio: ['ignore', 'pipe', 'pipe']})
-    let output = ''
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    const timer = setTimeout(() => child.kill(), 60_000)
-    child.on('close', (status) => {
-      clearTimeout(timer)
-      resolve({output, status: status ?? -1})
-    })
-  })
-}
+export const runRedisCli = redisCliAsync
 
 /** `redis-cli --cluster check ADDR`, the judge, without blocking. */
 export function judge(address: string, password?: string): Promise<{output: string; status: number}> {

@@ -196,6 +196,24 @@ export function redisCli(args: string[], input?: string): {output: string; statu
   return {output: `${result.stdout}${result.stderr}`, status: result.status ?? -1}
 }
 
+/**
+ * redis-cli without blocking this process: embedded nodes that live in the test process would otherwise stop
+ * answering the very tool that waits for them.
+ */
+export function redisCliAsync(args: string[]): Promise<{output: string; status: number}> {
+  return new Promise((resolve) => {
+    const child = spawn('redis-cli', args, {stdio: ['ignore', 'pipe', 'pipe']})
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    const timer = setTimeout(() => child.kill(), 60_000)
+    child.on('close', (status) => {
+      clearTimeout(timer)
+      resolve({output, status: status ?? -1})
+    })
+  })
+}
+
 /** `redis-cli --cluster check ADDR`: the reference tool's verdict on a cluster. */
 export function referenceCheck(address: string, password?: string): {output: string; status: number} {
   return redisCli([...(password ? ['-a', password, '--no-auth-warning'] : []), '--cluster', 'check', address])

@@ -1,7 +1,7 @@
 import {OperationError} from '../../cluster/errors.js'
 import {type MigrationSettings, type MoveStep, windowsOf} from '../../cluster/move-plan.js'
 import {masters} from '../../cluster/snapshot.js'
-import {NodePool} from '../../redis/connection.js'
+import {migrateAuthArgs, NodePool} from '../../redis/connection.js'
 import {readCluster} from '../../redis/discover.js'
 import {clusterStateOk, waitUntil} from '../converge.js'
 import {BatchSizer, drainSlots} from './migrate-keys.js'
@@ -110,7 +110,7 @@ async function runJob(context: RunContext, job: MoveJob): Promise<void> {
     .filter((id) => id !== source.id && id !== target.id)
     .flatMap((id) => endpoints.get(id) ?? [])
   const pair: Pair = {
-    auth: authArgs(movers),
+    auth: migrateAuthArgs(movers.settings),
     onKeys: (count) => {
       totals.keys += count
       options.events?.onKeys?.(count)
@@ -160,12 +160,6 @@ async function runJob(context: RunContext, job: MoveJob): Promise<void> {
 async function rethrow(settled: Promise<Error | undefined>): Promise<void> {
   const error = await settled
   if (error) throw error
-}
-
-function authArgs(pool: NodePool): string[] {
-  const {password, user} = pool.settings
-  if (password === undefined) return []
-  return user === undefined ? ['AUTH', password] : ['AUTH2', user, password]
 }
 
 /**

@@ -2,14 +2,13 @@
  * Embedded nodes for integration tests: free port pairs, temporary directories, always closed, plus
  * `redis-cli --cluster create` on them (the reference tool builds the cluster, not the code under test).
  */
-import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import type {TestContext} from 'node:test'
 
 import {type EmbeddedNode, type EmbeddedNodeOptions, startEmbeddedNode} from '../../../src/embedded/index.js'
-import {freePort} from '../../helpers/servers.js'
+import {freePort, redisCliAsync} from '../../helpers/servers.js'
 
 export type StartedNode = EmbeddedNode & {address: string; dir: string}
 
@@ -33,23 +32,7 @@ export async function startNodes(
   return nodes
 }
 
-/**
- * Runs redis-cli without blocking: the embedded nodes live in this process, so the helpers' spawnSync would
- * stop them from answering the very tool that waits for them.
- */
-export function redisCli(args: string[]): Promise<{output: string; status: number}> {
-  return new Promise((resolve) => {
-    const child = spawn('redis-cli', args, {stdio: ['ignore', 'pipe', 'pipe']})
-    let output = ''
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    const timer = setTimeout(() => child.kill(), 60_000)
-    child.on('close', (status) => {
-      clearTimeout(timer)
-      resolve({output, status: status ?? -1})
-    })
-  })
-}
+export const redisCli = redisCliAsync
 
 /** `redis-cli --cluster check ADDR`: the reference tool's verdict. */
 export function referenceCheck(address: string): Promise<{output: string; status: number}> {
