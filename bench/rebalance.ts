@@ -5,10 +5,9 @@
  * key still there, redis-cli --cluster check clean, every master within 2% of its share) and timed from
  * process start to exit; keys/s counts the keys the new master holds at the end.
  */
-import {spawn, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
-import {keyHashSlot} from '../src/cluster/keyslot.js'
 import {startCluster, type TestCluster} from '../test/helpers/cluster.js'
 import {
   redisServerAvailable,
@@ -18,9 +17,8 @@ import {
   waitFor,
 } from '../test/helpers/servers.js'
 import {removeSavedPlan} from '../test/integration/reshard-support.js'
+import {KEYS, loadKeys, VALUE} from './load.js'
 
-const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000)
-const VALUE = 'x'.repeat(64)
 const CLI = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 const NODE_TIMEOUT = {'cluster-node-timeout': '15000'}
 
@@ -38,31 +36,6 @@ const tools: Tool[] = [
     name: 'redis-cli --cluster rebalance --cluster-use-empty-masters',
   },
 ]
-
-/** Loads the keys, each sent to the master that owns its slot, with redis-cli --pipe (one per master). */
-async function load(cluster: TestCluster): Promise<void> {
-  const per = cluster.masters.map(() => [] as string[])
-  // startCluster's even split: master i starts at floor(i * 16384 / n).
-  const starts = cluster.masters.map((_, i) => Math.floor((i * 16_384) / cluster.masters.length))
-  for (let i = 0; i < KEYS; i++) {
-    const key = `key:${i}`
-    const m = starts.filter((start) => keyHashSlot(key) >= start).length - 1
-    per[m]!.push(`*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$${VALUE.length}\r\n${VALUE}\r\n`)
-  }
-
-  await Promise.all(
-    cluster.masters.map(
-      (master, m) =>
-        new Promise<void>((resolve, reject) => {
-          const child = spawn('redis-cli', ['-h', master.host, '-p', String(master.port), '--pipe'], {
-            stdio: ['pipe', 'ignore', 'inherit'],
-          })
-          child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`redis-cli --pipe exited ${code}`))))
-          child.stdin.end(per[m]!.join(''))
-        }),
-    ),
-  )
-}
 
 /** A new empty master, met by the first master, known to all and the cluster ok. */
 async function joinEmpty(cluster: TestCluster): Promise<RedisServer> {
@@ -83,7 +56,7 @@ async function measure(tool: Tool): Promise<Result> {
   const cluster = await startCluster({config: NODE_TIMEOUT, masters: 3, replicas: 0})
   let empty: RedisServer | undefined
   try {
-    await load(cluster)
+    await loadKeys(cluster)
     empty = await joinEmpty(cluster)
     const started = performance.now()
     const run = spawnSync(tool.command, tool.args(cluster.seed), {encoding: 'utf8', maxBuffer: 1 << 30})

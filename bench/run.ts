@@ -7,21 +7,19 @@
  * redis-cli --cluster check) and timed from process start to exit; the keys moved are counted on the cluster.
  * Then the rebalance case (bench/rebalance.ts).
  */
-import {spawn, spawnSync} from 'node:child_process'
+import {spawnSync} from 'node:child_process'
 import {loadavg} from 'node:os'
 import {fileURLToPath} from 'node:url'
 
-import {keyHashSlot} from '../src/cluster/keyslot.js'
 import {startCluster, type TestCluster} from '../test/helpers/cluster.js'
 import {removeSavedPlan} from '../test/integration/reshard-support.js'
+import {KEYS, loadKeys, VALUE} from './load.js'
 import {benchRebalance} from './rebalance.js'
 import {redisServerAvailable, referenceCheck, waitFor} from '../test/helpers/servers.js'
 
-const KEYS = Number(process.env.BENCH_KEYS ?? 1_000_000)
 /** Rounds of all three tools, interleaved; each tool's best round counts (other load only ever slows a run). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
 const SLOTS = Number(process.env.BENCH_SLOTS ?? 4000)
-const VALUE = 'x'.repeat(64)
 const CLI = fileURLToPath(new URL('../bin/run.js', import.meta.url))
 
 type Tool = {args: (seed: string, targetId: string) => string[]; command: string; name: string}
@@ -71,36 +69,6 @@ function redisCliArgs(seed: string, target: string): string[] {
   ]
 }
 
-/** RESP for SET key value, as redis-cli --pipe reads it. */
-function setCommand(key: string): string {
-  return `*3\r\n$3\r\nSET\r\n$${Buffer.byteLength(key)}\r\n${key}\r\n$${VALUE.length}\r\n${VALUE}\r\n`
-}
-
-/** Loads KEYS keys, each sent to the master that owns its slot, with redis-cli --pipe (one per master). */
-async function load(cluster: TestCluster): Promise<void> {
-  const bounds = [0, 5461, 10_922, 16_384]
-  const chunks: string[][] = cluster.masters.map(() => [])
-  for (let i = 0; i < KEYS; i++) {
-    const key = `key:${i}`
-    const slot = keyHashSlot(key)
-    chunks[bounds.findIndex((bound, m) => slot >= bound && slot < bounds[m + 1]!)]!.push(setCommand(key))
-  }
-
-  await Promise.all(
-    cluster.masters.map(
-      (master, m) =>
-        new Promise<void>((resolve, reject) => {
-          const child = spawn('redis-cli', ['-h', master.host, '-p', String(master.port), '--pipe'], {
-            stdio: ['pipe', 'ignore', 'inherit'],
-          })
-          child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`redis-cli --pipe exited ${code}`))))
-          child.stdin.end(chunks[m]!.join(''))
-        }),
-    ),
-  )
-  await waitFor('the replicas to catch up', () => replicasInSync(cluster), 120_000)
-}
-
 async function replicasInSync(cluster: TestCluster): Promise<boolean> {
   const offsets = await Promise.all(
     cluster.nodes.map((node) =>
@@ -122,7 +90,8 @@ async function measure(tool: Tool): Promise<Result> {
   // Redis' default node timeout: the tests' 2 s lets a loaded machine fail masters over in the middle of a run.
   const cluster = await startCluster({config: {'cluster-node-timeout': '15000'}, masters: 3, replicas: 1})
   try {
-    await load(cluster)
+    await loadKeys(cluster)
+    await waitFor('the replicas to catch up', () => replicasInSync(cluster), 120_000)
     const target = cluster.masters[0]!
     const keysBefore = await cluster.with(target, (client) => client.dbsize())
     const started = performance.now()
