@@ -11,17 +11,7 @@ import {
 } from '../../../src/cluster/create-layout.js'
 import {UsageError} from '../../../src/cluster/errors.js'
 import {SLOT_COUNT} from '../../../src/cluster/keyslot.js'
-
-/** A small deterministic PRNG (mulberry32), so a failing shape can be replayed from its seed. */
-function random(seed: number): () => number {
-  let state = seed
-  return () => {
-    state = (state + 0x6d_2b_79_f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
+import {seededRandom} from '../../helpers/shapes.js'
 
 /** `count` nodes on `hosts` hosts: round-robin, at random, or with most of them on the first host. */
 function nodesOn(count: number, hosts: number, spread: 'random' | 'round-robin' | 'skewed', next: () => number) {
@@ -163,7 +153,7 @@ describe('checkCreateShape', () => {
 
 describe('planLayout', () => {
   it('puts no replica on its master host for 6 nodes on 3 hosts, and spreads masters over them', () => {
-    const nodes = nodesOn(6, 3, 'round-robin', random(1))
+    const nodes = nodesOn(6, 3, 'round-robin', seededRandom(1))
     const layout = planLayout(nodes, 1)
     assert.deepEqual(sameHostPairs(layout), [])
     assert.equal(new Set(layout.masters.map((m) => m.host)).size, 3)
@@ -171,7 +161,7 @@ describe('planLayout', () => {
   })
 
   it('makes the first nodes masters when all share one host, and warns naming each pair', () => {
-    const nodes = nodesOn(6, 1, 'round-robin', random(1))
+    const nodes = nodesOn(6, 1, 'round-robin', seededRandom(1))
     const layout = planLayout(nodes, 1)
     assert.deepEqual(
       layout.masters.map((m) => `${m.address}<${m.replicas.map((r) => r.address).join(',')}`),
@@ -195,7 +185,7 @@ describe('planLayout', () => {
   })
 
   it('is well formed, deterministic and warns exactly when placement falls short, over many shapes', () => {
-    const next = random(42)
+    const next = seededRandom(42)
     let shapes = 0
     for (let masters = 3; masters <= 50; masters += masters < 12 ? 1 : 7) {
       for (let replicas = 0; replicas <= 3; replicas++) {
@@ -222,7 +212,7 @@ describe('planLayout', () => {
   })
 
   it('finds the best placement there is, checked by exhaustive search on small shapes', () => {
-    const next = random(7)
+    const next = seededRandom(7)
     for (let trial = 0; trial < 300; trial++) {
       const replicas = Math.floor(next() * 3)
       const count = Math.min(10, 3 * (replicas + 1) + Math.floor(next() * 3))
@@ -241,7 +231,7 @@ describe('planLayout', () => {
       [20, 5, 1],
       [30, 3, 2],
     ] as const) {
-      const layout = planLayout(nodesOn(count, hosts, 'round-robin', random(3)), replicas)
+      const layout = planLayout(nodesOn(count, hosts, 'round-robin', seededRandom(3)), replicas)
       const perHost = new Map<string, number>()
       for (const m of layout.masters) perHost.set(m.host, (perHost.get(m.host) ?? 0) + 1)
       const loads = [...perHost.values()]

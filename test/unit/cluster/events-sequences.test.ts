@@ -17,6 +17,7 @@ import {
 } from '../../../src/cluster/events.js'
 import {parseClusterNodes} from '../../../src/cluster/nodes.js'
 import {slotsOf} from '../../../src/cluster/slots.js'
+import {seededRandom} from '../../helpers/shapes.js'
 
 const STAGES = ['healthy', 'pfail', 'fail', 'failover', 'recovered', 'open-slot'] as const
 
@@ -28,17 +29,6 @@ const viewsByStage = new Map(
   }),
 )
 const ADDRESSES = viewsByStage.get('healthy')!.map((view) => view.address)
-
-/** Mulberry32: a small seeded generator, so a failing sequence can be replayed from its seed. */
-function random(seed: number): () => number {
-  let state = seed
-  return () => {
-    state = (state + 0x6d_2b_79_f5) | 0
-    let t = Math.imul(state ^ (state >>> 15), 1 | state)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
 
 function randomRound(next: () => number, previous: WatchState | undefined): WatchState {
   const stage = STAGES[Math.floor(next() * STAGES.length)]!
@@ -62,7 +52,7 @@ function randomRound(next: () => number, previous: WatchState | undefined): Watc
 }
 
 function sequence(seed: number, length: number): {events: WatchEvent[][]; states: WatchState[]} {
-  const next = random(seed)
+  const next = seededRandom(seed)
   const states = [randomRound(next, undefined)]
   const events: WatchEvent[][] = []
   for (let i = 1; i < length; i++) {

@@ -3,27 +3,8 @@ import {describe, it} from 'node:test'
 
 import {SLOT_COUNT} from '../../../src/cluster/keyslot.js'
 import {type MasterSlots, pickSlots, planReshard, proportionalQuotas} from '../../../src/cluster/reshard-plan.js'
-import {countSlots, type SlotRange, slotsOf, toRanges} from '../../../src/cluster/slots.js'
-
-const id = (n: number) => `${String(n).padStart(2, '0')}${'a'.repeat(38)}`
-const range = (start: number, end: number): SlotRange => ({end, start})
-
-/** Three masters with the even split redis-cli create makes, plus an empty fourth. */
-const evenThree: MasterSlots[] = [
-  {id: id(1), slots: [range(0, 5460)]},
-  {id: id(2), slots: [range(5461, 10_922)]},
-  {id: id(3), slots: [range(10_923, 16_383)]},
-  {id: id(4), slots: []},
-]
-
-/** Small deterministic generator, so that a failing shape can be replayed from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state * 1_664_525 + 1_013_904_223) >>> 0
-    return state / 2 ** 32
-  }
-}
+import {countSlots, slotsOf, toRanges} from '../../../src/cluster/slots.js'
+import {evenThreePlusEmpty, nodeId, range, seededRandom} from '../../helpers/shapes.js'
 
 /** A random cluster: every slot given to one of `count` masters, in runs of random length. */
 function randomMasters(next: () => number, count: number): MasterSlots[] {
@@ -34,12 +15,12 @@ function randomMasters(next: () => number, count: number): MasterSlots[] {
     for (let i = 0; i < run && slot < SLOT_COUNT; i++) owned[owner]!.push(slot++)
   }
 
-  return owned.map((slots, i) => ({id: id(i + 1), slots: toRanges(slots)}))
+  return owned.map((slots, i) => ({id: nodeId(i + 1), slots: toRanges(slots)}))
 }
 
 describe('proportionalQuotas', () => {
   it('adds up to exactly the count asked for, where redis-cli would move fewer', () => {
-    const four = [1, 2, 3, 4].map((n) => ({id: id(n), slots: [range(n * 1000, n * 1000 + 99)]}))
+    const four = [1, 2, 3, 4].map((n) => ({id: nodeId(n), slots: [range(n * 1000, n * 1000 + 99)]}))
     const quotas = proportionalQuotas(four, 10)
     assert.deepEqual(
       [...quotas.values()].reduce((a, b) => a + b),
@@ -51,16 +32,16 @@ describe('proportionalQuotas', () => {
   it('follows what each source holds: 10 from 5462 and 5461 slots is 5 + 5', () => {
     const quotas = proportionalQuotas(
       [
-        {id: id(1), slots: [range(0, 5461)]},
-        {id: id(2), slots: [range(5462, 10_922)]},
+        {id: nodeId(1), slots: [range(0, 5461)]},
+        {id: nodeId(2), slots: [range(5462, 10_922)]},
       ],
       10,
     )
-    assert.deepEqual([quotas.get(id(1)), quotas.get(id(2))], [5, 5])
+    assert.deepEqual([quotas.get(nodeId(1)), quotas.get(nodeId(2))], [5, 5])
   })
 
   it('on many shapes: exact total, within one of the exact share, never more than held', () => {
-    const next = random(7)
+    const next = seededRandom(7)
     for (let round = 0; round < 300; round++) {
       const masters = randomMasters(next, 2 + Math.floor(next() * 8)).filter((m) => m.slots.length > 0)
       const held = masters.reduce((sum, m) => sum + countSlots(m.slots), 0)
@@ -103,13 +84,17 @@ describe('pickSlots', () => {
 
 describe('planReshard', () => {
   it('moves 4000 slots from all to the empty fourth master as three contiguous cuts', () => {
-    const steps = planReshard(evenThree, {count: 4000, sources: [id(1), id(2), id(3)], target: id(4)})
+    const steps = planReshard(evenThreePlusEmpty, {
+      count: 4000,
+      sources: [nodeId(1), nodeId(2), nodeId(3)],
+      target: nodeId(4),
+    })
     assert.deepEqual(
       steps.map((s) => [s.from, countSlots(s.slots), s.slots.length]),
       [
-        [id(2), 1334, 1],
-        [id(1), 1333, 1],
-        [id(3), 1333, 1],
+        [nodeId(2), 1334, 1],
+        [nodeId(1), 1333, 1],
+        [nodeId(3), 1333, 1],
       ],
     )
     const target = toRanges(steps.flatMap((s) => [...slotsOf(s.slots)]))
@@ -117,34 +102,44 @@ describe('planReshard', () => {
   })
 
   it('leaves the target out of its own sources, and refuses what cannot be done', () => {
-    const steps = planReshard(evenThree, {count: 10, sources: [id(1), id(2), id(3)], target: id(3)})
-    assert.deepEqual(new Set(steps.map((s) => s.from)), new Set([id(1), id(2)]))
+    const steps = planReshard(evenThreePlusEmpty, {
+      count: 10,
+      sources: [nodeId(1), nodeId(2), nodeId(3)],
+      target: nodeId(3),
+    })
+    assert.deepEqual(new Set(steps.map((s) => s.from)), new Set([nodeId(1), nodeId(2)]))
     assert.throws(
-      () => planReshard(evenThree, {count: 20_000, sources: [id(1)], target: id(4)}),
+      () => planReshard(evenThreePlusEmpty, {count: 20_000, sources: [nodeId(1)], target: nodeId(4)}),
       /--slots 20000 is more than/,
     )
-    assert.throws(() => planReshard(evenThree, {count: 0, sources: [id(1)], target: id(4)}), /--slots 0/)
-    assert.throws(() => planReshard(evenThree, {count: 5, sources: [id(4)], target: id(4)}), /--from names no master/)
+    assert.throws(
+      () => planReshard(evenThreePlusEmpty, {count: 0, sources: [nodeId(1)], target: nodeId(4)}),
+      /--slots 0/,
+    )
+    assert.throws(
+      () => planReshard(evenThreePlusEmpty, {count: 5, sources: [nodeId(4)], target: nodeId(4)}),
+      /--from names no master/,
+    )
   })
 
   it('moves an explicit range from whoever owns it, and names slots it cannot move', () => {
-    const steps = planReshard(evenThree, {ranges: [range(5400, 5500)], target: id(4)})
+    const steps = planReshard(evenThreePlusEmpty, {ranges: [range(5400, 5500)], target: nodeId(4)})
     assert.deepEqual(steps, [
-      {from: id(1), kind: 'move', slots: [range(5400, 5460)], to: id(4)},
-      {from: id(2), kind: 'move', slots: [range(5461, 5500)], to: id(4)},
+      {from: nodeId(1), kind: 'move', slots: [range(5400, 5460)], to: nodeId(4)},
+      {from: nodeId(2), kind: 'move', slots: [range(5461, 5500)], to: nodeId(4)},
     ])
     assert.throws(
-      () => planReshard(evenThree, {ranges: [range(0, 10)], target: id(1)}),
+      () => planReshard(evenThreePlusEmpty, {ranges: [range(0, 10)], target: nodeId(1)}),
       /--range: slots 0-10 already belong/,
     )
     assert.throws(
-      () => planReshard(evenThree.slice(1), {ranges: [range(0, 10)], target: id(2)}),
+      () => planReshard(evenThreePlusEmpty.slice(1), {ranges: [range(0, 10)], target: nodeId(2)}),
       /slots 0-10 have no owner/,
     )
   })
 
   it('on many shapes: exact, from the sources only, deterministic, and never splits a source range', () => {
-    const next = random(42)
+    const next = seededRandom(42)
     for (let round = 0; round < 60; round++) {
       const masters = randomMasters(next, 2 + Math.floor(next() * 6))
       const target = masters[Math.floor(next() * masters.length)]!.id
