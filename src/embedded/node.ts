@@ -7,6 +7,7 @@ import {execute} from './commands/dispatch.js'
 import {ReplicationLink} from './replication.js'
 import {NodeRuntime, type NodeSettings} from './runtime.js'
 import {listenForClients} from './server.js'
+import {loadSnapshot, SaveSchedule, saveSnapshot} from './snapshot.js'
 
 export type EmbeddedNodeOptions = {
   /** Loopback address to listen on (127.0.0.0/8 or ::1); default 127.0.0.1. */
@@ -14,8 +15,13 @@ export type EmbeddedNodeOptions = {
   port: number
   /** Cluster bus port; default port + 10000. */
   busPort?: number
-  /** Where nodes.conf lives; without it the cluster configuration is not persisted. */
+  /** Where nodes.conf and dump.rdb live; without it neither the configuration nor the keys are persisted. */
   dir?: string
+  /**
+   * With a directory: save the keys this long after a write, besides on close (see snapshot.ts). Without it,
+   * keys are saved on close only, and a crash loses what changed since the node started.
+   */
+  saveDelayMs?: number
   password?: string
   /** cluster-node-timeout; default 15000. */
   nodeTimeoutMs?: number
@@ -50,6 +56,7 @@ function settingsFrom(options: EmbeddedNodeOptions): NodeSettings {
     nodeTimeoutMs: options.nodeTimeoutMs ?? 15_000,
     password: options.password,
     port: options.port,
+    saveDelayMs: options.saveDelayMs,
   }
 }
 
@@ -63,7 +70,10 @@ function setUpCluster(runtime: NodeRuntime): ClusterState {
   myself.ip = settings.host
   myself.port = settings.port
   myself.cport = settings.busPort
-  cluster.onSlotLost = (slot) => runtime.keyspace.deleteKeysInSlot(slot)
+  cluster.onSlotLost = (slot) => {
+    if (runtime.keyspace.deleteKeysInSlot(slot) > 0) runtime.writes++
+  }
+
   let saveScheduled = false
   runtime.saveConfig = () => {
     if (dir) saveClusterConfig(dir, cluster)
@@ -108,9 +118,31 @@ function followMaster(runtime: NodeRuntime): void {
   myself.replicationOffset = link ? link.offset : runtime.replication.offset
 }
 
+/**
+ * Saves db 0 to dump.rdb when there are unsaved writes: at once when `now` (shutdown), else when the schedule
+ * says so. A no-op without a directory.
+ */
+function keySaver(runtime: NodeRuntime): (now: boolean) => void {
+  const {dir, saveDelayMs} = runtime.settings
+  if (!dir) return () => {}
+  const schedule = new SaveSchedule(saveDelayMs ?? Infinity)
+  return (now) => {
+    const startedAt = Date.now()
+    if (now ? !schedule.unsaved(runtime.writes) : !schedule.due(runtime.writes, startedAt)) return
+    try {
+      saveSnapshot(dir, runtime.keyspace)
+      schedule.saved(runtime.writes, startedAt, Date.now())
+    } catch (error) {
+      // Like Redis when a background save fails: say so and keep serving; the next save tries again.
+      process.stderr.write(`cannot save the keys to ${dir}: ${(error as Error).message}\n`)
+    }
+  }
+}
+
 export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<EmbeddedNode> {
   const runtime = new NodeRuntime(settingsFrom(options))
   const {settings} = runtime
+  if (settings.dir) loadSnapshot(settings.dir, runtime.keyspace)
   if (settings.clusterEnabled) runtime.cluster = setUpCluster(runtime)
   const listener = await listenForClients(runtime, settings.host, settings.port)
   const cluster = runtime.cluster
@@ -126,9 +158,11 @@ export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<E
     runtime.bus = bus
   }
 
+  const saveKeys = keySaver(runtime)
   const cron = setInterval(() => {
     for (const keyspace of runtime.databases) keyspace.activeExpireCycle()
     followMaster(runtime)
+    saveKeys(false)
   }, CRON_INTERVAL_MS)
   cron.unref()
   let closing: Promise<void> | undefined
@@ -138,6 +172,7 @@ export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<E
     runtime.replicationLink?.stop()
     await Promise.all([listener.close(), runtime.bus?.close()])
     runtime.saveConfig()
+    saveKeys(true)
   }
 
   return {

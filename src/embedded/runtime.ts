@@ -21,6 +21,8 @@ export type NodeSettings = {
   password: string | undefined
   nodeTimeoutMs: number
   clusterEnabled: boolean
+  /** See EmbeddedNodeOptions.saveDelayMs. */
+  saveDelayMs: number | undefined
 }
 
 /** CONFIG GET/SET parameters this node knows, with Redis' defaults. */
@@ -59,6 +61,8 @@ export class NodeRuntime {
   readonly startedAt = Date.now()
   readonly runId = randomBytes(20).toString('hex')
   readonly stats = {commands: 0, connections: 0, rejectedCalls: 0}
+  /** Write commands run so far (client and replication stream alike): what is unsaved shows here. */
+  writes = 0
   readonly migrateConnections = new MigrateConnectionCache()
   readonly keysInFlight = new KeysInFlight()
   readonly replication = new ReplicationSource()

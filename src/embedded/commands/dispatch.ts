@@ -188,10 +188,11 @@ function run(node: NodeRuntime, client: ClientState, spec: CommandSpec, args: Bu
   }
 }
 
-/** A write that succeeded goes to the replicas. */
+/** A write that succeeded goes to the replicas, and counts as unsaved (snapshot.ts). */
 function propagate(node: NodeRuntime, {client, keyspace}: CommandContext, spec: CommandSpec, args: Buffer[]): void {
-  if (spec.write && node.replication.replicaCount > 0)
-    node.replication.propagate(keyspace, client.db, commandKeys(spec, args), args)
+  if (!spec.write) return
+  node.writes++
+  if (node.replication.replicaCount > 0) node.replication.propagate(keyspace, client.db, commandKeys(spec, args), args)
 }
 
 /** Error replies; a bug in one command answers that command with an error instead of stopping the node. */

@@ -1,8 +1,9 @@
 /** Moving keys between nodes: DUMP, RESTORE, RESTORE-ASKING, MIGRATE, and DEBUG DIGEST-VALUE for BUSYKEY checks. */
-import {decodeDump, DumpPayloadError, encodeDump, type RdbEntry, writeRdbFile} from '../rdb/index.js'
+import {decodeDump, DumpPayloadError, encodeDump, writeRdbFile} from '../rdb/index.js'
 import {encodeCommand, MigrateIoError} from '../migrate-client.js'
 import {EMPTY_DIGEST, fromPortable, toPortable, valueDigest} from '../portable.js'
-import {keyBuffer, keyString} from '../types.js'
+import {keyspaceEntries} from '../snapshot.js'
+import {keyString} from '../types.js'
 import {
   arg,
   CommandError,
@@ -230,15 +231,7 @@ function debug({keyspace, reply}: CommandContext, args: Buffer[]): void {
  * the bytes (no CRLF after them, like Redis). There is no replication stream after it: the connection closes.
  */
 function sync({client, keyspace, reply}: CommandContext): void {
-  const entries: RdbEntry[] = []
-  for (const key of keyspace.keys()) {
-    const value = keyspace.get(key)
-    if (!value) continue
-    const expireAtMs = keyspace.expireAt(key)
-    entries.push({key: keyBuffer(key), value: toPortable(value), ...(expireAtMs === undefined ? {} : {expireAtMs})})
-  }
-
-  const file = writeRdbFile(entries)
+  const file = writeRdbFile(keyspaceEntries(keyspace))
   reply.raw(Buffer.from(`$${file.length}\r\n`))
   reply.raw(file)
   client.closing = true
