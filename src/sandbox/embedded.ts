@@ -28,7 +28,8 @@ export const embeddedEngine: SandboxEngine = {
 
   start(spec) {
     const config = join(spec.dir, 'daemon.json')
-    const node = {dir: spec.dir, host: spec.host, nodeTimeoutMs: spec.nodeTimeoutMs, port: spec.port}
+    // Keys saved a second after a write: a node crashed with stop-node comes back with all but the last moment.
+    const node = {dir: spec.dir, host: spec.host, nodeTimeoutMs: spec.nodeTimeoutMs, port: spec.port, saveDelayMs: 1000}
     writeFileSync(config, `${JSON.stringify({nodes: [node]}, undefined, 2)}\n`)
     const command = daemonCommand()
     if (!command)

@@ -46,7 +46,8 @@ function configFor({dir, host, nodeTimeoutMs, port}: NodeSpec): string {
     ['appendonly', 'no'],
     // Replicas sync at once instead of after the default 5 s wait for more replicas to join a diskless sync.
     ['repl-diskless-sync-delay', '0'],
-    ['save', '""'],
+    // Saved a second after a write and on shutdown, as the embedded nodes do: `down` then `up` keeps the keys.
+    ['save', '1 1'],
     ['daemonize', 'no'],
     ['logfile', '""'],
   ]

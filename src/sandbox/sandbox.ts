@@ -5,10 +5,11 @@
 import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 
-import {checkCreateShape, type CreateLayout} from '../cluster/create-layout.js'
+import {checkCreateShape} from '../cluster/create-layout.js'
 import {OperationError, UsageError} from '../cluster/errors.js'
+import {formatRanges} from '../cluster/slots.js'
 import type {NodeReading} from '../cluster/snapshot.js'
-import {readNodes, replicasInSync, waitUntil} from '../ops/converge.js'
+import {allOf, clusterStateOk, readNodes, replicasInSync, slotOwnersAgree, waitUntil} from '../ops/converge.js'
 import {executeCreate, prepareCreate} from '../ops/create.js'
 import type {NodePool} from '../redis/connection.js'
 import {embeddedEngine} from './embedded.js'
@@ -18,6 +19,8 @@ import {redisServerEngine} from './redis-server.js'
 import {readState, requireState, type SandboxNode, type SandboxState, statePath, withNode, writeState} from './state.js'
 
 export const SANDBOX_HOST = '127.0.0.1'
+/** How long a node may take to save its keys and exit after SIGTERM before it is killed. */
+const SHUTDOWN_GRACE_MS = 30_000
 
 const engines: Record<EngineName, SandboxEngine> = {embedded: embeddedEngine, 'redis-server': redisServerEngine}
 
@@ -26,6 +29,8 @@ export const addressOfNode = (node: {host: string; port: number}): string => `${
 export type UpOptions = {
   readonly dir: string
   readonly engine: EngineName
+  /** Remove a sandbox already in `dir` and start an empty one, instead of starting the stopped one again. */
+  readonly fresh: boolean
   readonly masters: number
   readonly nodeTimeoutMs: number
   readonly port: number
@@ -34,14 +39,33 @@ export type UpOptions = {
   readonly timeoutMs: number
 }
 
-/** Starts the nodes and creates the cluster; on any failure stops what it started and removes its files. */
-export async function sandboxUp(
-  pool: NodePool,
-  options: UpOptions,
-): Promise<{layout: CreateLayout; state: SandboxState}> {
+/** What a node is, as it says itself: a master with its slots, or a replica with its master's address. */
+export type NodeRole = {master: string; role: 'replica'} | {role: 'master'; slots: string}
+
+export type UpResult = {
+  /** Every node with its role once the cluster has settled. */
+  readonly nodes: Array<NodeRole & {address: string; pid: null | number; port: number}>
+  /** True when an existing (stopped) sandbox was started again from its files, keys included. */
+  readonly resumed: boolean
+  readonly state: SandboxState
+}
+
+/**
+ * Starts the sandbox in `options.dir`: the stopped one found there, from its files (the same nodes, slots and
+ * keys), or else a new cluster, created through the same code as `slotctl create`. With `fresh`, a sandbox found
+ * there is removed first.
+ */
+export async function sandboxUp(pool: NodePool, options: UpOptions): Promise<UpResult> {
+  const existing = readState(options.dir)
+  if (existing && options.fresh) await removeSandbox(options.dir, existing)
+  else if (existing) return resumeSandbox(pool, options, existing)
+  return createSandbox(pool, options)
+}
+
+/** New nodes made a cluster; on any failure stops what it started and removes its files. */
+async function createSandbox(pool: NodePool, options: UpOptions): Promise<UpResult> {
   const count = options.masters * (options.replicas + 1)
   checkCreateShape(count, options.replicas)
-  refuseExisting(options.dir)
   const engine = engines[options.engine]
   engine.checkAvailable()
   const specs = Array.from({length: count}, (_, i) => specFor(options, options.port + i))
@@ -64,13 +88,48 @@ export async function sandboxUp(
     const addresses = state.nodes.map((node) => addressOfNode(node))
     const prepared = await prepareCreate(pool, addresses, options.replicas)
     if (prepared.state === 'ready') await executeCreate(pool, prepared.plan, {timeoutMs: options.timeoutMs})
-    // A replica that has not synced refuses to fail over: a crash drill right after `up` must find them ready.
-    await waitUntil(pool, addresses, replicasInSync, {timeoutMs: options.timeoutMs})
-    return {layout: prepared.layout, state}
+    return {nodes: await settledRoles(pool, state, options.timeoutMs), resumed: false, state}
   } catch (error) {
     await removeSandbox(options.dir, state)
     throw error
   }
+}
+
+/** Starts the stopped nodes of an existing sandbox from their files; refuses when none is stopped. */
+async function resumeSandbox(pool: NodePool, options: UpOptions, existing: SandboxState): Promise<UpResult> {
+  const engine = engines[existing.engine]
+  const stopped = existing.nodes.filter((node) => !running(engine, node))
+  if (stopped.length === 0) throw sandboxExists(options.dir, existing)
+  engine.checkAvailable()
+  await refuseBusyPorts(stopped)
+  let state = existing
+  for (const node of stopped) {
+    state = withNode(state, node.port, engine.start(node))
+    writeState(options.dir, state)
+  }
+
+  await Promise.all(state.nodes.map((node) => waitUntilServing(pool, node)))
+  return {nodes: await settledRoles(pool, state, options.timeoutMs), resumed: true, state}
+}
+
+/**
+ * Waits until the cluster is whole (every slot served, one owner everywhere) and every replica has synced (a
+ * replica that has not refuses to fail over, so a crash drill right after `up` would fail), then reads roles.
+ */
+async function settledRoles(pool: NodePool, state: SandboxState, timeoutMs: number): Promise<UpResult['nodes']> {
+  const addresses = state.nodes.map((node) => addressOfNode(node))
+  const settled = allOf(clusterStateOk, slotOwnersAgree(), replicasInSync)
+  const readings = await waitUntil(pool, addresses, settled, {timeoutMs})
+  return state.nodes.flatMap((node) => {
+    const reading = readings.find((candidate) => candidate.address === addressOfNode(node))
+    return reading ? [{address: addressOfNode(node), pid: node.pid, port: node.port, ...roleOf(reading)}] : []
+  })
+}
+
+export function roleOf({self, view}: NodeReading): NodeRole {
+  if (self.role === 'master') return {role: 'master', slots: formatRanges(self.slots)}
+  const master = view.find((line) => line.id === self.masterId)
+  return {master: master ? `${master.host}:${master.port}` : '?', role: 'replica'}
 }
 
 function specFor(options: UpOptions, port: number): NodeSpec {
@@ -79,15 +138,13 @@ function specFor(options: UpOptions, port: number): NodeSpec {
   return {dir, host: SANDBOX_HOST, nodeTimeoutMs: options.nodeTimeoutMs, port}
 }
 
-function refuseExisting(dir: string): void {
-  const state = readState(dir)
-  if (!state) return
+function sandboxExists(dir: string, state: SandboxState): OperationError {
   const ports = state.nodes.map((node) => node.port).join(', ')
-  throw new OperationError(`a sandbox already exists in ${dir} (ports ${ports})`, {
+  return new OperationError(`a sandbox is already up in ${dir} (ports ${ports})`, {
     code: 'SANDBOX_EXISTS',
     suggestions: [
       `See it with: slotctl sandbox status --dir ${dir}`,
-      `Remove it with: slotctl sandbox down --dir ${dir}`,
+      `Start an empty one instead with: slotctl sandbox up --fresh --dir ${dir}`,
     ],
   })
 }
@@ -140,19 +197,31 @@ function logTail(dir: string): string {
 const running = (engine: SandboxEngine, node: SandboxNode): boolean =>
   node.pid !== null && isAlive(node.pid) && engine.runs(node.pid, node)
 
-/** Stops every node the sandbox started and removes its files; returns the ports that were still running. */
-export async function sandboxDown(dir: string): Promise<number[]> {
-  return removeSandbox(dir, requireState(dir))
+/**
+ * Stops every node the sandbox started, cleanly (SIGTERM: each saves its keys), keeping their files for the next
+ * `up`, or removing them and the state file with `purge`. Returns the ports that were still running.
+ */
+export async function sandboxDown(dir: string, {purge = false} = {}): Promise<number[]> {
+  const state = requireState(dir)
+  if (purge) return removeSandbox(dir, state)
+  const live = await stopAll(state)
+  writeState(dir, {...state, nodes: state.nodes.map((node) => ({...node, pid: null}))})
+  return live
+}
+
+async function stopAll(state: SandboxState): Promise<number[]> {
+  const engine = engines[state.engine]
+  const live = state.nodes.filter((node) => running(engine, node))
+  await Promise.all(live.map((node) => stopProcess(node.pid ?? 0, SHUTDOWN_GRACE_MS)))
+  return live.map((node) => node.port)
 }
 
 async function removeSandbox(dir: string, state: SandboxState): Promise<number[]> {
-  const engine = engines[state.engine]
-  const live = state.nodes.filter((node) => running(engine, node))
-  await Promise.all(live.map((node) => stopProcess(node.pid ?? 0)))
+  const stopped = await stopAll(state)
   for (const node of state.nodes) rmSync(node.dir, {force: true, recursive: true})
   rmSync(statePath(dir), {force: true})
   if (existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir)
-  return live.map((node) => node.port)
+  return stopped
 }
 
 export type NodeStatus = {

@@ -9,9 +9,18 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
+import {Cluster} from 'ioredis'
+
 import {isAlive, portIsFree} from '../../src/sandbox/processes.js'
 import {type CliResult, jsonOf, runCli} from '../helpers/cli.js'
-import {redisCli, redisServerAvailable, referenceCheck, requireRedisServer, waitFor} from '../helpers/servers.js'
+import {
+  redisCli,
+  redisCliAsync,
+  redisServerAvailable,
+  referenceCheck,
+  requireRedisServer,
+  waitFor,
+} from '../helpers/servers.js'
 
 export type Engine = {
   readonly name: 'embedded' | 'redis-server'
@@ -69,7 +78,7 @@ export function sandboxScenarios(engine: Engine): void {
       )
     })
     after(async () => {
-      if (existsSync(dir)) await sandbox(['down'])
+      if (existsSync(dir)) await sandbox(['down', '--purge'])
       rmSync(root, {force: true, recursive: true})
     })
     const status = async () => jsonOf<{nodes: NodeJson[]}>(await sandbox(['status', '--json'])).nodes
@@ -124,7 +133,45 @@ export function sandboxScenarios(engine: Engine): void {
       await waitFor('the old master to rejoin as a replica', () => roleSeenBy(port + 1, port) === 'replica', 20_000)
     })
 
-    it('down stops only the processes it started and removes its files', async (t) => {
+    it('down stops its nodes and keeps the files; up starts the same cluster again with every key', async (t) => {
+      if (!requireRedisServer(t)) return
+      const before = stateNodes(dir)
+      const ids = await Promise.all(before.map(({port: p}) => redisCliAsync(['-p', String(p), 'CLUSTER', 'MYID'])))
+      const keys = Array.from({length: 200}, (_, i) => `key:${i}`)
+      const writer = new Cluster([{host: '127.0.0.1', port}])
+      t.after(() => writer.disconnect())
+      await Promise.all(keys.map((key) => writer.set(key, `v${key}`)))
+      writer.disconnect()
+      assertOk(await sandbox(['down']))
+      for (const node of before) assert.equal(isAlive(node.pid!), false, `${node.port} stopped`)
+      assert.ok(existsSync(join(dir, 'sandbox.json')), 'the state file stays')
+
+      const up = await sandbox(['up', '--json'])
+      assertOk(up)
+      const resumed = jsonOf<{elapsedMs: number; resumed: boolean}>(up)
+      assert.equal(resumed.resumed, true)
+      t.diagnostic(`up again in ${resumed.elapsedMs} ms`)
+      const after = await Promise.all(before.map(({port: p}) => redisCliAsync(['-p', String(p), 'CLUSTER', 'MYID'])))
+      assert.deepEqual(after, ids, 'the same nodes')
+      const verdict = referenceCheck(`127.0.0.1:${port}`)
+      assert.equal(verdict.status, 0, verdict.output)
+      const reader = new Cluster([{host: '127.0.0.1', port}])
+      t.after(() => reader.disconnect())
+      const values = await Promise.all(keys.map((key) => reader.get(key)))
+      reader.disconnect()
+      assert.deepEqual(
+        keys.filter((key, i) => values[i] !== `v${key}`),
+        [],
+        'every key is back',
+      )
+
+      const fresh = await sandbox(['up', '--fresh', '--port', String(port), '--node-timeout', '1000', '--json'])
+      assertOk(fresh)
+      assert.equal(jsonOf<{resumed: boolean}>(fresh).resumed, false)
+      assert.equal(redisCli(['-c', '-p', String(port), 'GET', keys[0]!]).output.trim(), '', 'a fresh sandbox is empty')
+    })
+
+    it('down stops only the processes it started, and --purge removes its files', async (t) => {
       if (!requireRedisServer(t)) return
       const nodes = stateNodes(dir)
       // A process the sandbox did not start, under a pid the state file claims: down must leave it alone.
@@ -135,7 +182,7 @@ export function sandboxScenarios(engine: Engine): void {
       const lastPid = last.pid
       last.pid = bystander.pid!
       writeFileSync(join(dir, 'sandbox.json'), JSON.stringify(state))
-      const down = await sandbox(['down', '--json'])
+      const down = await sandbox(['down', '--purge', '--json'])
       assertOk(down)
       assert.equal(jsonOf<{stopped: number[]}>(down).stopped.length, 5)
       assert.equal(isAlive(bystander.pid!), true, 'the bystander still runs')

@@ -1,8 +1,7 @@
 import {BaseCommand} from '../../base-command.js'
-import {formatRanges} from '../../cluster/slots.js'
 import {sandboxDirFlag} from '../../flags.js'
 import type {EngineName} from '../../sandbox/engine.js'
-import {type NodeStatus, sandboxStatus} from '../../sandbox/sandbox.js'
+import {type NodeStatus, roleOf, sandboxStatus} from '../../sandbox/sandbox.js'
 import {paint} from '../../ui/colour.js'
 import {renderTable} from '../../ui/table.js'
 
@@ -45,15 +44,5 @@ export default class SandboxStatus extends BaseCommand<typeof SandboxStatus> {
 }
 
 function summarise({address, clusterState, pid, port, reading, running}: NodeStatus): SandboxNodeSummary {
-  const self = reading?.self
-  const master = reading?.view.find((line) => line.id === self?.masterId)
-  return {
-    address,
-    pid,
-    port,
-    running,
-    ...(clusterState ? {clusterState} : {}),
-    ...(self ? {role: self.role, slots: formatRanges(self.slots)} : {}),
-    ...(master ? {master: `${master.host}:${master.port}`} : {}),
-  }
+  return {address, pid, port, running, ...(clusterState ? {clusterState} : {}), ...(reading ? roleOf(reading) : {})}
 }
