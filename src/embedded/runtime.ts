@@ -72,12 +72,34 @@ export class NodeRuntime {
   bus: ClusterBus | undefined
   /** Persists the cluster configuration (nodes.conf) now. */
   saveConfig: () => void = () => {}
+  /** Set while client writes are paused (a manual failover on this master); resolves when they resume. */
+  writesPaused: Promise<void> | undefined
+  private resumeWrites: (() => void) | undefined
+  private pauseTimer: NodeJS.Timeout | undefined
 
   constructor(readonly settings: NodeSettings) {
     this.config = defaultConfig(settings)
     const count = settings.clusterEnabled ? 1 : STANDALONE_DATABASES
     this.databases = Array.from({length: count}, () => new Keyspace())
     this.config.set('databases', String(count))
+  }
+
+  /** Holds client writes for up to `ms` (Redis' CLIENT PAUSE WRITE), until unpauseWrites. */
+  pauseWrites(ms: number): void {
+    this.writesPaused ??= new Promise((resolve) => {
+      this.resumeWrites = resolve
+    })
+    clearTimeout(this.pauseTimer)
+    this.pauseTimer = setTimeout(() => this.unpauseWrites(), ms)
+    this.pauseTimer.unref()
+  }
+
+  unpauseWrites(): void {
+    clearTimeout(this.pauseTimer)
+    const resume = this.resumeWrites
+    this.writesPaused = undefined
+    this.resumeWrites = undefined
+    resume?.()
   }
 
   /** db 0, the only database of a cluster node. */

@@ -135,6 +135,9 @@ export function execute(node: NodeRuntime, client: ClientState, args: Buffer[]):
       : undefined
   // A key a MIGRATE is moving: run once the move is over (then the key is gone, and routing says ASK).
   if (moving) return moving.then(() => execute(node, client, args))
+  // A manual failover under way on this master: writes wait until it is over (then they are redirected).
+  if (node.writesPaused && spec && (spec.write || spec === COMMANDS.exec) && !client.isMaster)
+    return node.writesPaused.then(() => execute(node, client, args))
   node.stats.commands++
   const result = dispatch(node, client, spec, args)
   // ASKING lasts for one command, refused or not, unless a transaction is being queued.
