@@ -93,29 +93,37 @@ function setUpCluster(runtime: NodeRuntime): ClusterState {
   return cluster
 }
 
-/** Keeps the replication link pointed at our master (or closed when we are a master). */
+/**
+ * Keeps the replication link pointed at our master (or closed when we are a master). The offset carries over:
+ * a promoted replica goes on numbering its stream from where its master's left off, as Redis does.
+ */
 function followMaster(runtime: NodeRuntime): void {
   const cluster = runtime.cluster
   if (!cluster) return
   const {myself} = cluster
   const master = myself.role === 'slave' ? cluster.masterOf(myself) : undefined
   let link = runtime.replicationLink
+  let offset = link ? link.offset : runtime.replication.offset
   if (link && (!master || link.host !== master.ip || link.port !== master.port)) {
     link.stop()
     link = undefined
+    if (!master) runtime.replication.offset = Math.max(runtime.replication.offset, offset)
   }
 
   if (!link && master?.ip) {
     const stream = new ClientState(`${master.ip}:${master.port}`, false)
     stream.isMaster = true
-    link = new ReplicationLink(master.ip, master.port, runtime.password, (args) => {
+    const apply = (args: Buffer[]) => {
       void execute(runtime, stream, args)
       stream.reply.truncate(0)
-    })
+    }
+
+    link = new ReplicationLink(master.ip, master.port, runtime.password, apply, offset)
   }
 
   runtime.replicationLink = link
-  myself.replicationOffset = link ? link.offset : runtime.replication.offset
+  offset = link ? link.offset : runtime.replication.offset
+  myself.replicationOffset = offset
 }
 
 /**

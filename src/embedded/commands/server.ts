@@ -205,22 +205,27 @@ function info(context: CommandContext, args: Buffer[]): void {
 }
 
 /**
- * WAIT: replicas apply the stream as it arrives and do not acknowledge offsets, so the attached replicas
- * count as caught up; with fewer than asked for, it waits for the timeout like Redis (0 waits no time here).
+ * WAIT: the replicas that acknowledged everything written so far (REPLCONF ACK); with fewer than asked for it
+ * waits for more, up to the timeout (0: for ever, as in Redis).
  */
 async function wait({node, reply}: CommandContext, args: Buffer[]): Promise<void> {
   const wanted = integerArg(args[1])
   const timeout = integerArg(args[2], 'ERR timeout is not an integer or out of range')
   if (timeout < 0) throw new CommandError('ERR timeout is negative')
-  if (node.replication.replicaCount < wanted && timeout > 0)
-    await new Promise((resolve) => setTimeout(resolve, timeout))
-  reply.integer(node.replication.replicaCount)
+  if (node.cluster?.myself.role === 'slave') throw new CommandError('ERR WAIT cannot be used with replica instances.')
+  const {replication} = node
+  reply.integer(await replication.waitForAcks(replication.offset, wanted, timeout))
 }
 
 /** The replica side of embedded replication asks for the stream with this (see replication.ts). */
-function embeddedSync({client, node, reply}: CommandContext): void {
-  reply.ok()
+function embeddedSync({client, node}: CommandContext): void {
   node.replication.attach(client, node.databases)
+}
+
+/** REPLCONF ACK <offset> from an attached replica gets no reply, as in Redis; other forms are accepted. */
+function replconf({client, node, reply}: CommandContext, args: Buffer[]): void {
+  if (upper(args[1]) === 'ACK') return node.replication.acknowledge(client, integerArg(args[2]))
+  reply.ok()
 }
 
 function commandInfo(reply: ReplyWriter, name: string, spec: CommandSpec | undefined): void {
@@ -270,6 +275,7 @@ export function serverCommands(table: () => CommandTable): CommandTable {
     hello: {arity: -1, noAuth: true, run: hello},
     info: {arity: -1, run: info},
     ping: {arity: -1, run: ping},
+    replconf: {arity: -3, run: replconf},
     quit: {
       arity: -1,
       noAuth: true,
