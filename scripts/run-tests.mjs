@@ -1,10 +1,11 @@
-// Runs node's test runner over every *.test.ts below the given folders.
+// Runs node's test runner over the given *.test.ts files and every one below the given folders.
 // Node 20's --test takes no globs, so the files are listed here.
 import {spawnSync} from 'node:child_process'
 import {readdirSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
 function testFiles(dir) {
+  if (dir.endsWith('.test.ts') && statSync(dir).isFile()) return [dir]
   let found = []
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name)
