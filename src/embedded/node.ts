@@ -103,7 +103,7 @@ function followMaster(runtime: NodeRuntime): void {
   const {myself} = cluster
   const master = myself.role === 'slave' ? cluster.masterOf(myself) : undefined
   let link = runtime.replicationLink
-  let offset = link ? link.offset : runtime.replication.offset
+  const offset = replicationOffset(runtime)
   if (link && (!master || link.host !== master.ip || link.port !== master.port)) {
     link.stop()
     link = undefined
@@ -122,8 +122,12 @@ function followMaster(runtime: NodeRuntime): void {
   }
 
   runtime.replicationLink = link
-  offset = link ? link.offset : runtime.replication.offset
-  myself.replicationOffset = offset
+  myself.replicationOffset = replicationOffset(runtime)
+}
+
+/** Ours: what we applied from our master as a replica, what we produced as a master. */
+function replicationOffset(runtime: NodeRuntime): number {
+  return runtime.replicationLink ? runtime.replicationLink.offset : runtime.replication.offset
 }
 
 /**
@@ -155,7 +159,12 @@ export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<E
   const listener = await listenForClients(runtime, settings.host, settings.port)
   const cluster = runtime.cluster
   if (cluster) {
-    const bus = new ClusterBus(cluster, settings.host, () => runtime.nodeTimeoutMs)
+    const bus = new ClusterBus(cluster, settings.host, {
+      nodeTimeoutMs: () => runtime.nodeTimeoutMs,
+      pauseWrites: (ms) => runtime.pauseWrites(ms),
+      replicationOffset: () => replicationOffset(runtime),
+      unpauseWrites: () => runtime.unpauseWrites(),
+    })
     try {
       await bus.listen(settings.busPort)
     } catch (error) {

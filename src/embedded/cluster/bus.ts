@@ -7,13 +7,14 @@
 import {createServer, type Server, Socket} from 'node:net'
 
 import {FailureDetector} from './failure-detector.js'
-import {AutomaticFailover} from './failover.js'
+import {Failover, type FailoverHooks} from './failover.js'
 import {ClusterNode, type ClusterState, newNodeId, type SlotRange, toRanges} from './state.js'
 
 type GossipEntry = {id: string; ip: string; port: number; cport: number; failing: boolean}
 
 export type BusMessage = {
-  type: 'meet' | 'ping' | 'pong' | 'update' | 'fail'
+  /** auth-request, auth-ack and mfstart are Redis' FAILOVER_AUTH_REQUEST, FAILOVER_AUTH_ACK and MFSTART. */
+  type: 'meet' | 'ping' | 'pong' | 'update' | 'fail' | 'auth-request' | 'auth-ack' | 'mfstart'
   sender: string
   ip: string
   port: number
@@ -28,7 +29,16 @@ export type BusMessage = {
   update?: {id: string; configEpoch: number; slots: SlotRange[]}
   /** FAIL messages: the node the sender found failing. */
   failed?: string
+  /** auth-request: the slots the replica claims, with its master's configEpoch. */
+  claim?: {configEpoch: number; slots: SlotRange[]}
+  /** auth-request of a manual failover: vote even though the master is not failing (FORCEACK). */
+  forceAck?: boolean
+  /** A master holding its writes for a manual failover; `offset` is where its stream stopped (PAUSED). */
+  paused?: boolean
 }
+
+/** What the bus needs from its node. */
+export type BusHooks = Pick<FailoverHooks, 'nodeTimeoutMs' | 'pauseWrites' | 'replicationOffset' | 'unpauseWrites'>
 
 /** Real Redis nodes greet with this signature; such a link is closed, the protocols differ. */
 const REDIS_BUS_SIGNATURE = 'RCmb'
@@ -95,15 +105,20 @@ export class ClusterBus {
   private readonly lastClaims = new WeakMap<ClusterNode, {claims: string; epoch: number; version: number}>()
   readonly stats = {received: new Map<string, number>(), sent: new Map<string, number>()}
   readonly failures: FailureDetector
-  private readonly failover: AutomaticFailover
+  readonly failover: Failover
 
   constructor(
     private readonly state: ClusterState,
     private readonly host: string,
-    private readonly nodeTimeoutMs: () => number,
+    private readonly hooks: BusHooks,
   ) {
-    this.failures = new FailureDetector(state, nodeTimeoutMs)
-    this.failover = new AutomaticFailover(state)
+    this.failures = new FailureDetector(state, () => hooks.nodeTimeoutMs())
+    this.failover = new Failover(state, {
+      ...hooks,
+      askMasterToPause: (master) => this.sendTo(master, this.message('mfstart')),
+      requestVotes: ({configEpoch, slots}, forceAck) =>
+        this.broadcast({...this.message('auth-request'), claim: {configEpoch, slots: toRanges(slots)}, forceAck}),
+    })
   }
 
   async listen(port: number): Promise<void> {
@@ -165,7 +180,10 @@ export class ClusterBus {
     const now = Date.now()
     for (const failed of this.failures.check(now)) this.broadcast({...this.message('fail'), failed: failed.id})
     this.failover.tick(now)
-    const handshakeTimeout = Math.max(this.nodeTimeoutMs(), 1000)
+    // The replica taking over by manual failover hears our paused offset every tick, as in Redis.
+    const {pausedFor} = this.failover
+    if (pausedFor) this.sendTo(pausedFor, this.message('ping'))
+    const handshakeTimeout = Math.max(this.hooks.nodeTimeoutMs(), 1000)
     for (const node of [...this.state.nodes.values()]) {
       if (node === this.state.myself) continue
       if (node.handshake && now - node.handshakeStartedAt > handshakeTimeout) {
@@ -182,6 +200,11 @@ export class ClusterBus {
         this.send(link.socket, this.message(link.meet ? 'meet' : 'ping'), node)
       }
     }
+  }
+
+  private sendTo(node: ClusterNode, message: BusMessage): void {
+    const link = this.links.get(node)
+    if (link?.connected) this.send(link.socket, message, node)
   }
 
   private broadcast(message: BusMessage): void {
@@ -250,13 +273,14 @@ export class ClusterBus {
       currentEpoch: this.state.currentEpoch,
       gossip,
       ip: myself.ip,
-      offset: myself.replicationOffset,
+      offset: this.hooks.replicationOffset(),
       port: myself.port,
       role: myself.role,
       sender: myself.id,
       slots: myself.role === 'master' ? toRanges(this.state.slotsOf(myself)) : [],
       type,
       ...(myself.masterId === undefined ? {} : {masterId: myself.masterId}),
+      ...(this.failover.paused ? {paused: true} : {}),
     }
   }
 
@@ -302,9 +326,51 @@ export class ClusterBus {
       else this.learn(entry)
     }
 
-    if (message.type === 'update' && message.update) this.applyUpdate(message.update)
-    const failed = message.type === 'fail' && message.failed ? state.node(message.failed) : undefined
-    if (failed) this.failures.markFailed(failed)
+    if (message.paused) this.failover.masterPaused(sender, message.offset)
+    this.handle(message, sender, socket, now)
+  }
+
+  /** What each message type asks for, beyond the header every message carries. */
+  private handle(message: BusMessage, sender: ClusterNode, socket: Socket, now: number): void {
+    const {failover, state} = this
+    switch (message.type) {
+      case 'update': {
+        if (message.update) this.applyUpdate(message.update)
+        break
+      }
+
+      case 'fail': {
+        const failed = message.failed ? state.node(message.failed) : undefined
+        if (failed) this.failures.markFailed(failed, now)
+        break
+      }
+
+      case 'auth-request': {
+        const claim = message.claim ?? {configEpoch: 0, slots: []}
+        const request = {
+          configEpoch: claim.configEpoch,
+          currentEpoch: message.currentEpoch,
+          forceAck: message.forceAck === true,
+          slots: expandRanges(claim.slots),
+        }
+        if (failover.vote(sender, request, now)) this.send(socket, this.message('auth-ack'))
+        break
+      }
+
+      case 'auth-ack': {
+        failover.voteReceived(sender, message.currentEpoch)
+        break
+      }
+
+      case 'mfstart': {
+        failover.masterPauseRequested(sender, now)
+        // At once, so the replica learns our paused offset without waiting for the next tick.
+        if (failover.pausedFor === sender) this.send(socket, this.message('ping'))
+        break
+      }
+
+      default:
+    }
   }
 
   private completeHandshake(link: Link, message: BusMessage): void {

@@ -1,8 +1,10 @@
 /**
  * Failure detection with Redis' rules, simplified: a node not heard from for node-timeout is PFAIL (`fail?`);
  * a PFAIL node that a majority of slot-owning masters also report as failing (through gossip) becomes FAIL,
- * which is announced to everyone. Hearing from the node again clears both. Time is passed in, so the rules
- * are testable without a clock.
+ * which is announced to everyone. Hearing from the node again clears PFAIL, and FAIL as clearNodeFailureIfNeeded
+ * does: at once for a replica or a master without slots, but for a master still serving slots only after
+ * 2 x node-timeout in FAIL (time for a replica to take them over). Time is passed in, so the rules are testable
+ * without a clock.
  */
 import type {ClusterNode, ClusterState} from './state.js'
 
@@ -11,6 +13,8 @@ export class FailureDetector {
   private readonly reports = new Map<string, Map<string, number>>()
   /** When each node was last heard from (any bus message). */
   private readonly lastHeard = new Map<string, number>()
+  /** When each FAIL node was flagged (fail_time). */
+  private readonly failedAt = new Map<string, number>()
 
   constructor(
     private readonly state: ClusterState,
@@ -19,12 +23,23 @@ export class FailureDetector {
 
   heardFrom(node: ClusterNode, now: number): void {
     this.lastHeard.set(node.id, now)
-    if (node.pfail || node.fail) {
+    if (node.pfail) {
       node.pfail = false
-      node.fail = false
-      this.reports.delete(node.id)
       this.state.changed()
     }
+
+    if (node.fail && this.mayClearFail(node, now)) {
+      node.fail = false
+      this.reports.delete(node.id)
+      this.failedAt.delete(node.id)
+      this.state.changed()
+    }
+  }
+
+  /** clearNodeFailureIfNeeded (CLUSTER_FAIL_UNDO_TIME_MULT = 2). */
+  private mayClearFail(node: ClusterNode, now: number): boolean {
+    if (node.role === 'slave' || this.state.slotsOf(node).length === 0) return true
+    return now - (this.failedAt.get(node.id) ?? now) > 2 * this.nodeTimeoutMs()
   }
 
   /** A master's gossip says whether it sees `node` as failing. */
@@ -63,10 +78,8 @@ export class FailureDetector {
 
       if (node.pfail && this.hasQuorum(node, now)) {
         // As in Redis, FAIL replaces PFAIL.
-        node.pfail = false
-        node.fail = true
+        this.flagFailed(node, now)
         failed.push(node)
-        this.state.changed()
       }
     }
 
@@ -81,15 +94,21 @@ export class FailureDetector {
   }
 
   /** Another node announced FAIL. */
-  markFailed(node: ClusterNode): void {
+  markFailed(node: ClusterNode, now: number): void {
     if (node === this.state.myself || node.fail) return
+    this.flagFailed(node, now)
+  }
+
+  private flagFailed(node: ClusterNode, now: number): void {
     node.pfail = false
     node.fail = true
+    this.failedAt.set(node.id, now)
     this.state.changed()
   }
 
   forget(node: ClusterNode): void {
     this.reports.delete(node.id)
     this.lastHeard.delete(node.id)
+    this.failedAt.delete(node.id)
   }
 }

@@ -166,24 +166,6 @@ export class ClusterState {
     this.changed()
   }
 
-  /**
-   * A replica takes its master's place without an election (CLUSTER FAILOVER TAKEOVER, and for now every
-   * FAILOVER): a new configEpoch makes its claim on the master's slots win everywhere, and the old master,
-   * seeing that, turns into its replica.
-   */
-  takeOverMaster(): void {
-    const master = this.masterOf(this.myself)
-    if (!master) return
-    this.currentEpoch++
-    this.myself.configEpoch = this.currentEpoch
-    this.myself.role = 'master'
-    this.myself.masterId = undefined
-    for (const slot of this.slotsOf(master)) this.assignSlot(slot, this.myself)
-    master.role = 'slave'
-    master.masterId = this.myself.id
-    this.changed()
-  }
-
   addNode(node: ClusterNode): void {
     this.nodes.set(node.id, node)
   }

@@ -195,7 +195,8 @@ function countKeysInSlot({keyspace, reply}: ClusterContext, args: Buffer[]): voi
   reply.integer(keyspace.countKeysInSlot(slot))
 }
 
-function failover({cluster, reply}: ClusterContext, args: Buffer[]): void {
+/** CLUSTER FAILOVER [FORCE|TAKEOVER]: the checks Redis makes here, then the bus runs it (cluster/failover.ts). */
+function failover({cluster, node, reply}: ClusterContext, args: Buffer[]): void {
   const mode = args.length === 3 ? upper(args[2]) : 'DEFAULT'
   if (mode !== 'DEFAULT' && mode !== 'FORCE' && mode !== 'TAKEOVER') throw new CommandError(SYNTAX_ERROR)
   const {myself} = cluster
@@ -204,7 +205,7 @@ function failover({cluster, reply}: ClusterContext, args: Buffer[]): void {
   if (!master) throw new CommandError("ERR I'm a replica but my master is unknown to me")
   if (mode === 'DEFAULT' && (master.fail || !master.linkConnected))
     throw new CommandError('ERR Master is down or failed, please use CLUSTER FAILOVER FORCE')
-  cluster.takeOverMaster()
+  node.bus?.failover.startManual(mode, Date.now())
   reply.ok()
 }
 
