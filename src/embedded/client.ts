@@ -10,8 +10,6 @@ export class ClientState {
   name = ''
   /** The SELECTed database. */
   db = 0
-  libName = ''
-  libVersion = ''
   authenticated: boolean
   /** One-shot permission to run a command on a slot we are importing (ASKING). */
   asking = false

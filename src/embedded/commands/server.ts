@@ -105,7 +105,7 @@ function validClientName(name: string): boolean {
 
 function describeClient(client: ClientState): string {
   const age = Math.floor((Date.now() - client.createdAt) / 1000)
-  return `id=${client.id} addr=${client.address} name=${client.name} age=${age} db=${client.db} lib-name=${client.libName} lib-ver=${client.libVersion}\n`
+  return `id=${client.id} addr=${client.address} name=${client.name} age=${age} db=${client.db}\n`
 }
 
 const clientCommand = container('client', {
@@ -113,16 +113,6 @@ const clientCommand = container('client', {
   id: {arity: 2, run: ({client, reply}) => reply.integer(client.id)},
   info: {arity: 2, run: ({client, reply}) => reply.verbatim(describeClient(client))},
   list: {arity: -2, run: ({node, reply}) => reply.verbatim([...node.clients].map(describeClient).join(''))},
-  setinfo: {
-    arity: 4,
-    run({client, reply}, args) {
-      const attribute = upper(args[2])
-      if (attribute === 'LIB-NAME') client.libName = text(args[3])
-      else if (attribute === 'LIB-VER') client.libVersion = text(args[3])
-      else throw new CommandError(`ERR Unrecognized option '${text(args[2])}'`)
-      reply.ok()
-    },
-  },
   setname: {
     arity: 3,
     run({client, reply}, args) {

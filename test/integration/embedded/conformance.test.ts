@@ -960,16 +960,12 @@ group('connection', 'cluster', [
     n(any('id'), 'CLIENT', 'ID'),
     ['CLIENT', 'SETNAME'],
   ]),
-  c(
-    'CLIENT SETINFO (7.2+)',
-    [
-      ['CLIENT', 'SETINFO', 'LIB-NAME', 'ioredis'],
-      ['CLIENT', 'SETINFO', 'LIB-VER', '5.11.1'],
-    ],
-    // redis-server 7.0.15: -ERR unknown subcommand 'SETINFO'. Try CLIENT HELP. (ioredis ignores the error)
-    // embedded: +OK (the 7.2 behaviour)
-    'embedded answers CLIENT SETINFO like 7.2',
-  ),
+  // ioredis sends CLIENT SETINFO on connect and ignores the error 7.0 answers; the embedded node says it is 7.0.15,
+  // so it answers as 7.0 does.
+  c('CLIENT SETINFO (7.2+, unknown to 7.0)', [
+    ['CLIENT', 'SETINFO', 'LIB-NAME', 'ioredis'],
+    ['CLIENT', 'SETINFO', 'LIB-VER', '5.11.1'],
+  ]),
   c('INFO fields the clients read', [
     ['SET', 'a', '1'],
     ['RPUSH', 'b', 'x'],
@@ -1469,13 +1465,14 @@ group('dump and restore', 'cluster', [
     ['RESTORE', 'k4', '0', payload(7, Buffer.from([0]))],
     ['DBSIZE'],
   ]),
-  c(
-    'RESTORE of a payload with RDB version 12',
-    [['RESTORE', 'k', '0', payload(RDB_TYPE.string, rdbString('bar'), 12)], ['DBSIZE']],
-    // redis-server 7.0.15 (RDB 10): -ERR DUMP payload version or checksum are wrong, DBSIZE :0
-    // embedded: +OK, DBSIZE :1 (it accepts footers newer than 7.0's RDB_VERSION 10)
-    'embedded accepts RDB version 12 payloads that 7.0.15 refuses',
-  ),
+  // A deliberate difference, left out of the comparison: 7.0.15 refuses payloads newer than its RDB version 10, the
+  // embedded node reads up to 12 (what 7.2 and 7.4 DUMP), so that MIGRATE and `slotctl import` from a newer Redis into
+  // an embedded sandbox work. Versions 11 and 12 are covered by the codec's unit tests (test/unit/embedded/rdb); here
+  // both refuse a version newer than either reads.
+  c('RESTORE of a payload with an RDB version newer than any known', [
+    ['RESTORE', 'k', '0', payload(RDB_TYPE.string, rdbString('bar'), 13)],
+    ['DBSIZE'],
+  ]),
   c('DEBUG DIGEST-VALUE', [
     ['SET', 's', 'v'],
     ['RPUSH', 'l', 'a', 'b'],
