@@ -19,6 +19,26 @@ const UNAUTHENTICATED_MAX_BULK = 16_384
 
 const EMPTY = Buffer.alloc(0)
 
+/**
+ * A Buffer that views part of another one. `subarray` makes the same view, but finds its constructor through
+ * Symbol.species and Node's Buffer() shim, which costs more than the rest of parsing an argument.
+ */
+class BufferView extends Uint8Array {}
+Object.setPrototypeOf(BufferView.prototype, Buffer.prototype)
+
+function view(buffer: Buffer, start: number, end: number): Buffer {
+  return new BufferView(buffer.buffer as ArrayBuffer, buffer.byteOffset + start, end - start) as Buffer
+}
+
+/**
+ * The first CR at or after `from`, or -1. A loop in JS: the lines it looks through are a few bytes long
+ * ("*3", "$5"), where Buffer.indexOf's call into C++ costs more than the search.
+ */
+function findCR(buffer: Buffer, from: number): number {
+  for (let i = from; i < buffer.length; i++) if (buffer[i] === CR) return i
+  return -1
+}
+
 /** A request the parser could not read; the server replies with `message` and closes the connection. */
 export class ProtocolError extends Error {}
 
@@ -110,7 +130,7 @@ export class RequestParser {
   /** Returns false when more bytes are needed. */
   private parseMultibulk(buffer: Buffer, authenticated: boolean): boolean {
     if (this.argsLeft === 0) {
-      const lineEnd = buffer.indexOf(CR, this.position)
+      const lineEnd = findCR(buffer, this.position)
       if (lineEnd === -1) {
         if (buffer.length - this.position > INLINE_MAX_SIZE)
           throw new ProtocolError('Protocol error: too big mbulk count string')
@@ -136,7 +156,7 @@ export class RequestParser {
         return false
       }
 
-      this.args.push(buffer.subarray(this.position, end))
+      this.args.push(view(buffer, this.position, end))
       this.position = end + 2
       this.bulkLength = -1
       this.argsLeft--
@@ -146,7 +166,7 @@ export class RequestParser {
   }
 
   private readBulkLength(buffer: Buffer, authenticated: boolean): boolean {
-    const lineEnd = buffer.indexOf(CR, this.position)
+    const lineEnd = findCR(buffer, this.position)
     if (lineEnd === -1) {
       if (buffer.length - this.position > INLINE_MAX_SIZE)
         throw new ProtocolError('Protocol error: too big bulk count string')
@@ -242,6 +262,17 @@ export function splitInlineArgs(line: Buffer): Buffer[] | undefined {
 
 const CRLF = '\r\n'
 const OK = Buffer.from('+OK\r\n')
+const NULL_BULK_RESP2 = Buffer.from('$-1\r\n')
+const NULL_ARRAY_RESP2 = Buffer.from('*-1\r\n')
+const NULL_RESP3 = Buffer.from('_\r\n')
+const COLON = 0x3a
+const PERCENT = 0x25
+const TILDE = 0x7e
+/** Below this size bytes are copied in a JS loop: Buffer's copy and write cost a call into C++ each. */
+const SHORT = 64
+/** A writer keeps its buffer between flushes unless a big reply grew it past this. */
+const INITIAL_BUFFER = 16 * 1024
+const MAX_KEPT_BUFFER = 1024 * 1024
 
 export type Protocol = 2 | 3
 
@@ -268,19 +299,25 @@ export function formatDouble(value: number): string {
  */
 export class ReplyWriter {
   protocol: Protocol = 2
-  private buffer = Buffer.allocUnsafe(16 * 1024)
+  private buffer = Buffer.allocUnsafe(INITIAL_BUFFER)
   private length = 0
 
   get size(): number {
     return this.length
   }
 
-  /** The bytes written so far, copied out; the writer starts empty again. */
-  take(): Buffer {
-    const out = Buffer.allocUnsafe(this.length)
-    this.buffer.copy(out, 0, 0, this.length)
+  /** The replies written so far: a view of the writer's own buffer, not a copy. Call `sent` next. */
+  pending(): Buffer {
+    return this.buffer.subarray(0, this.length)
+  }
+
+  /**
+   * Starts empty again once `pending()` went to the socket. `socketHoldsBytes`: the socket could not write
+   * them at once and keeps a reference, so the writer leaves that buffer to it and takes a new one.
+   */
+  sent(socketHoldsBytes: boolean): void {
     this.length = 0
-    return out
+    if (socketHoldsBytes || this.buffer.length > MAX_KEPT_BUFFER) this.buffer = Buffer.allocUnsafe(INITIAL_BUFFER)
   }
 
   /** Drops replies written after `mark` (used when a queued transaction is discarded). */
@@ -297,12 +334,43 @@ export class ReplyWriter {
 
   private ascii(text: string): void {
     this.reserve(text.length)
-    this.length += this.buffer.write(text, this.length, 'latin1')
+    if (text.length > SHORT) {
+      this.length += this.buffer.write(text, this.length, 'latin1')
+      return
+    }
+
+    const {buffer, length} = this
+    for (let i = 0; i < text.length; i++) buffer[length + i] = text.charCodeAt(i)
+    this.length += text.length
+  }
+
+  /** `marker`, a count or integer, CRLF: the header of most replies, written without building a string. */
+  private line(marker: number, value: number): void {
+    if (!(value >= 0 && value <= INT_MAX)) {
+      this.ascii(`${String.fromCharCode(marker)}${value}${CRLF}`)
+      return
+    }
+
+    let digits = 1
+    for (let rest = value; rest >= 10; rest = Math.trunc(rest / 10)) digits++
+    this.reserve(digits + 3)
+    const {buffer, length} = this
+    buffer[length] = marker
+    let at = length + digits
+    for (let rest = value; at > length; rest = Math.trunc(rest / 10)) buffer[at--] = 0x30 + (rest % 10)
+    buffer[length + digits + 1] = CR
+    buffer[length + digits + 2] = LF
+    this.length += digits + 3
   }
 
   raw(bytes: Buffer): void {
     this.reserve(bytes.length)
-    bytes.copy(this.buffer, this.length)
+    if (bytes.length > SHORT) bytes.copy(this.buffer, this.length)
+    else {
+      const {buffer, length} = this
+      for (let i = 0; i < bytes.length; i++) buffer[length + i] = bytes[i]!
+    }
+
     this.length += bytes.length
   }
 
@@ -322,44 +390,46 @@ export class ReplyWriter {
   }
 
   integer(value: number | bigint): void {
-    this.ascii(`:${value}${CRLF}`)
+    if (typeof value === 'number') this.line(COLON, value)
+    else this.ascii(`:${value}${CRLF}`)
   }
 
   bulk(value: Buffer | string): void {
     if (typeof value === 'string') {
       const bytes = Buffer.byteLength(value)
-      this.reserve(bytes + 16)
-      this.ascii(`$${bytes}${CRLF}`)
+      this.line(DOLLAR, bytes)
+      this.reserve(bytes + 2)
       this.length += this.buffer.write(value, this.length)
     } else {
-      this.reserve(value.length + 16)
-      this.ascii(`$${value.length}${CRLF}`)
-      value.copy(this.buffer, this.length)
-      this.length += value.length
+      this.line(DOLLAR, value.length)
+      this.raw(value)
     }
 
-    this.ascii(CRLF)
+    this.reserve(2)
+    this.buffer[this.length++] = CR
+    this.buffer[this.length++] = LF
   }
 
   nullBulk(): void {
-    this.ascii(this.protocol === 3 ? `_${CRLF}` : `$-1${CRLF}`)
+    this.raw(this.protocol === 3 ? NULL_RESP3 : NULL_BULK_RESP2)
   }
 
   nullArray(): void {
-    this.ascii(this.protocol === 3 ? `_${CRLF}` : `*-1${CRLF}`)
+    this.raw(this.protocol === 3 ? NULL_RESP3 : NULL_ARRAY_RESP2)
   }
 
   array(count: number): void {
-    this.ascii(`*${count}${CRLF}`)
+    this.line(STAR, count)
   }
 
   /** A map of `count` pairs: `%` in RESP3, a flat array in RESP2. */
   map(count: number): void {
-    this.ascii(this.protocol === 3 ? `%${count}${CRLF}` : `*${count * 2}${CRLF}`)
+    if (this.protocol === 3) this.line(PERCENT, count)
+    else this.line(STAR, count * 2)
   }
 
   set(count: number): void {
-    this.ascii(this.protocol === 3 ? `~${count}${CRLF}` : `*${count}${CRLF}`)
+    this.line(this.protocol === 3 ? TILDE : STAR, count)
   }
 
   double(value: number): void {

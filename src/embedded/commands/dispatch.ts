@@ -54,17 +54,34 @@ export const COMMANDS: CommandTable = {
   ...serverCommands(() => COMMANDS),
 }
 
-/** Names as clients send them, in either case, so the hot path looks a command up without lowercasing. */
-const LOOKUP = new Map<string, CommandSpec>(
-  Object.entries(COMMANDS).flatMap(([name, spec]) => [
-    [name, spec],
-    [name.toUpperCase(), spec],
-  ]),
-)
+/** ASCII lowercase of one byte, as strcasecmp compares command names. */
+function lowerByte(byte: number): number {
+  return byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte
+}
+
+/**
+ * Commands by name length and first letter: a lookup compares a few bytes of the request in place, where
+ * building a string of the name and hashing it would cost more than the command itself.
+ */
+const BY_SHAPE = new Map<number, {name: Buffer; spec: CommandSpec}[]>()
+for (const [name, spec] of Object.entries(COMMANDS)) {
+  const shape = (name.length << 8) | name.charCodeAt(0)
+  const entries = BY_SHAPE.get(shape) ?? []
+  entries.push({name: Buffer.from(name), spec})
+  BY_SHAPE.set(shape, entries)
+}
 
 function lookup(name: Buffer | undefined): CommandSpec | undefined {
-  const text = name ? name.toString('latin1') : ''
-  return LOOKUP.get(text) ?? COMMANDS[text.toLowerCase()]
+  if (!name || name.length === 0) return undefined
+  const entries = BY_SHAPE.get((name.length << 8) | lowerByte(name[0]!))
+  if (!entries) return undefined
+  for (const entry of entries) {
+    let i = 1
+    while (i < name.length && entry.name[i] === lowerByte(name[i]!)) i++
+    if (i === name.length) return entry.spec
+  }
+
+  return undefined
 }
 
 function endTransaction(client: ClientState): void {
@@ -214,7 +231,7 @@ async function exec(context: CommandContext): Promise<void> {
   if (failed) throw new CommandError(EXECABORT)
   if (node.cluster) {
     const commands = queued.flatMap((args) => {
-      const spec = COMMANDS[text(args[0]).toLowerCase()]
+      const spec = lookup(args[0])
       return spec ? [routed(spec, args)] : []
     })
     const redirect = routeCommands(node.cluster, node.keyspace, client, commands)
@@ -223,7 +240,7 @@ async function exec(context: CommandContext): Promise<void> {
 
   reply.array(queued.length)
   for (const args of queued) {
-    const spec = COMMANDS[text(args[0]).toLowerCase()]
+    const spec = lookup(args[0])
     if (spec) await run(node, client, spec, args)
   }
 

@@ -124,19 +124,51 @@ describe('ReplyWriter', () => {
       reply.verbatim('a\r\n')
       reply.set(0)
       reply.error('ERR bad\r\nthing')
-      return reply.take().toString()
+      return reply.pending().toString()
     }
 
     assert.equal(write(2), '*2\r\n$1\r\nk\r\n$3\r\n1.5\r\n$-1\r\n:1\r\n$3\r\na\r\n\r\n*0\r\n-ERR bad  thing\r\n')
     assert.equal(write(3), '%1\r\n$1\r\nk\r\n,1.5\r\n_\r\n#t\r\n=7\r\ntxt:a\r\n\r\n~0\r\n-ERR bad  thing\r\n')
   })
 
-  it('grows past its first buffer and starts empty after take', () => {
+  it('grows past its first buffer and starts empty once sent', () => {
     const reply = new ReplyWriter()
     const big = Buffer.alloc(100_000, 0x61)
     reply.bulk(big)
-    const out = reply.take()
-    assert.equal(out.length, '$100000\r\n'.length + 100_000 + 2)
+    assert.equal(reply.pending().length, '$100000\r\n'.length + 100_000 + 2)
+    reply.sent(false)
     assert.equal(reply.size, 0)
+  })
+
+  it('writes integers and counts of every size', () => {
+    const reply = new ReplyWriter()
+    for (const value of [0, 7, 10, 99, 100, 2_147_483_647, 2_147_483_648, -1, -2, 2 ** 53, 9_223_372_036_854_775_807n])
+      reply.integer(value)
+    reply.array(1000)
+    const expected = [
+      ':0',
+      ':7',
+      ':10',
+      ':99',
+      ':100',
+      ':2147483647',
+      ':2147483648',
+      ':-1',
+      ':-2',
+      ':9007199254740992',
+      ':9223372036854775807',
+      '*1000',
+    ]
+    assert.equal(reply.pending().toString(), expected.map((line) => `${line}\r\n`).join(''))
+  })
+
+  it('leaves a buffer the socket still holds untouched', () => {
+    const reply = new ReplyWriter()
+    reply.status('first')
+    const held = reply.pending()
+    reply.sent(true)
+    reply.status('second')
+    assert.equal(held.toString(), '+first\r\n')
+    assert.equal(reply.pending().toString(), '+second\r\n')
   })
 })
