@@ -19,7 +19,7 @@ await build({
   bundle: true,
   chunkNames: 'chunks/[name]-[hash]',
   // The daemon runs embedded nodes in a detached process; it is a program of its own.
-  entryPoints: [...entries('src/commands'), ...entries('src/hooks'), 'src/index.ts', ...['src/embedded/daemon.ts'].filter((path) => existsSync(path))],
+  entryPoints: [...entries('src/commands'), ...entries('src/hooks'), 'src/index.ts', 'src/express/index.ts', ...['src/embedded/daemon.ts'].filter((path) => existsSync(path))],
   external: ['@oclif/core', '@inquirer/prompts'],
   format: 'esm',
   logLevel: 'warning',

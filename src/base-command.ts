@@ -1,9 +1,11 @@
 import {Command, Errors, type Interfaces} from '@oclif/core'
 
+import type {Output} from './actions/output.js'
 import {ExitCode, SlotctlError, UsageError} from './cluster/errors.js'
 import {connectionFlags} from './flags.js'
-import {type ConnectionSettings, NodePool} from './redis/connection.js'
-import {paint} from './ui/colour.js'
+import {NodePool} from './redis/connection.js'
+import {connectionSettingsFrom} from './redis/settings.js'
+import {errorDocument, errorLines} from './ui/errors.js'
 import {canPrompt} from './ui/prompt.js'
 
 export type CommandFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -26,16 +28,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
     if (error instanceof SlotctlError) {
       process.exitCode = error.exit
-      if (!this.jsonEnabled()) {
-        // One line that says what failed, never wrapped mid-sentence, then what to do about it.
-        this.logToStderr(`${paint.red('error:')} ${error.message}`)
-        for (const suggestion of error.suggestions) this.logToStderr(`${paint.dim('hint:')} ${suggestion}`)
-        return undefined
-      }
-
-      return super.catch(
-        new Errors.CLIError(error.message, {code: error.code, exit: error.exit, suggestions: error.suggestions}),
-      )
+      if (this.jsonEnabled()) this.logJson(errorDocument(error))
+      else for (const line of errorLines(error)) this.logToStderr(line)
+      return undefined
     }
 
     // Every oclif parser error is a usage error, but some (a value outside a flag's options) get oclif's
@@ -67,39 +62,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.flags = flags as CommandFlags<T>
   }
 
-  /** The shared connection pool, built from the connection flags on first use. */
-  protected async pool(): Promise<NodePool> {
-    this.openPool ??= new NodePool(await this.connectionSettings())
-    return this.openPool
+  /** Where the shared actions write their human-readable lines. */
+  protected get output(): Output {
+    return {log: (text) => this.log(text)}
   }
 
-  private async connectionSettings(): Promise<ConnectionSettings> {
+  /** The shared connection pool, built from the connection flags on first use. */
+  protected async pool(): Promise<NodePool> {
+    if (this.openPool) return this.openPool
     const flags = this.flags as CommandFlags<typeof BaseCommand>
-    const tlsOnly = (['cacert', 'cert', 'key', 'insecure'] as const).find((name) => flags[name] && !flags.tls)
-    if (tlsOnly) {
-      throw new UsageError(`--${tlsOnly} applies to TLS connections only`, {
-        code: 'TLS_FLAG_WITHOUT_TLS',
-        suggestions: [`Add --tls, or drop --${tlsOnly}`],
-      })
-    }
-
-    const password = flags.askpass ? await askPassword() : flags.password
-    return {
-      commandTimeoutMs: 10_000,
-      connectTimeoutMs: flags['connect-timeout'],
-      ...(password ? {password} : {}),
-      ...(flags.user ? {user: flags.user} : {}),
-      ...(flags.tls
-        ? {
-            tls: {
-              insecure: flags.insecure,
-              ...(flags.cacert ? {caFile: flags.cacert} : {}),
-              ...(flags.cert ? {certFile: flags.cert} : {}),
-              ...(flags.key ? {keyFile: flags.key} : {}),
-            },
-          }
-        : {}),
-    }
+    const settings = connectionSettingsFrom(flags, flags.password)
+    this.openPool = new NodePool(flags.askpass ? {...settings, password: await askPassword()} : settings)
+    return this.openPool
   }
 }
 

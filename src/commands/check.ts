@@ -1,19 +1,10 @@
 import {Flags} from '@oclif/core'
 
+import {check, type CheckResult} from '../actions/check.js'
 import {BaseCommand} from '../base-command.js'
-import {checkCluster, type Finding, isHealthy} from '../cluster/checks.js'
-import {ExitCode} from '../cluster/errors.js'
-import type {ClusterSnapshot} from '../cluster/snapshot.js'
 import {nodeArg} from '../flags.js'
-import {readCluster} from '../redis/discover.js'
-import {renderFindings, renderMasters, renderVerdict} from '../ui/cluster-view.js'
-import {describeNodes, type NodeSummary} from '../ui/json.js'
 
-export type CheckResult = {
-  healthy: boolean
-  nodes: NodeSummary[]
-  problems: Finding[]
-}
+export type {CheckResult} from '../actions/check.js'
 
 export default class Check extends BaseCommand<typeof Check> {
   static override args = {address: nodeArg('Any node of the cluster, host:port.')}
@@ -34,19 +25,7 @@ Exit status: 0 healthy (warnings allowed), 1 problems found, 2 bad arguments, 3 
   static override summary = 'Check the health of a cluster.'
 
   async run(): Promise<CheckResult> {
-    const snapshot = await readCluster(await this.pool(), this.args.address, {
-      searchMultipleOwners: this.flags['search-multiple-owners'],
-    })
-    const problems = checkCluster(snapshot)
-    const healthy = isHealthy(problems)
-    this.report(snapshot, problems)
-    if (!healthy) process.exitCode = ExitCode.Failure
-    return {healthy, nodes: describeNodes(snapshot), problems}
-  }
-
-  private report(snapshot: ClusterSnapshot, problems: Finding[]): void {
-    this.log(renderMasters(snapshot))
-    if (problems.length > 0) this.log(`\n${renderFindings(problems)}`)
-    this.log(`\n${renderVerdict(snapshot, problems)}`)
+    const input = {address: this.args.address, searchMultipleOwners: this.flags['search-multiple-owners']}
+    return check(await this.pool(), input, this.output)
   }
 }

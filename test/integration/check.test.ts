@@ -49,6 +49,24 @@ describe('check and info on a real 3+3 cluster', {skip: !redisServerAvailable() 
     assert.match(result.stdout, /✔ healthy: 3 masters, 3 replicas, 16384\/16384 slots, 500 keys$/m)
   })
 
+  it('prints the same on the express lane as through oclif, for people and for scripts', async () => {
+    // Memory in use moves with every connection, so info is compared without it.
+    const withoutMemory = (output: string) => output.replaceAll(/"usedMemory": \d+/g, '"usedMemory": 0')
+    for (const words of [
+      ['check', cluster.seed],
+      ['info', cluster.seed, '--json'],
+      ['keyslot', 'key:1', cluster.seed],
+    ]) {
+      const [express, oclif] = await Promise.all([runCli(words), runCli(words, {env: {SLOTCTL_EXPRESS: '0'}})])
+      assert.equal(express.status, 0, express.stderr)
+      assert.deepEqual(
+        [withoutMemory(express.stdout), express.stderr],
+        [withoutMemory(oclif.stdout), oclif.stderr],
+        words.join(' '),
+      )
+    }
+  })
+
   it('sums keys in info exactly as DBSIZE over the masters', async () => {
     const result = await runCli(['info', cluster.seed, '--json'])
     assert.equal(result.status, 0)

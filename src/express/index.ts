@@ -1,0 +1,42 @@
+/**
+ * The express lane: `check`, `info`, `keyslot` and `--version` run here without loading @oclif/core,
+ * whose start-up (some hundred CommonJS files and the plugins' manifests) costs more than the commands
+ * themselves. It parses with the flag definitions oclif wrote into its manifest and declines whatever it
+ * does not fully understand (help, unusual flag forms, --askpass, a malformed address...): bin/run.js then
+ * hands the command line to oclif, so behaviour never depends on which path ran.
+ * SLOTCTL_EXPRESS=0 sends everything to oclif.
+ */
+import {readFile} from 'node:fs/promises'
+
+import {type ManifestCommand, parseExpress} from './parse.js'
+
+type Manifest = {commands: Record<string, ManifestCommand>; version: string}
+
+const expressIds = new Set(['check', 'info', 'keyslot'])
+
+/** Runs the command line when it is for the express lane and says so; false leaves it to oclif. */
+export async function runExpress(words: string[], manifestUrl: URL): Promise<boolean> {
+  if (process.env.SLOTCTL_EXPRESS === '0') return false
+  const manifest = await readManifest(manifestUrl)
+  if (manifest === undefined) return false
+  if (words.length === 1 && (words[0] === '--version' || words[0] === '-v')) {
+    process.stdout.write(`slotctl/${manifest.version} ${process.platform}-${process.arch} node-${process.version}\n`)
+    return true
+  }
+
+  const [id, ...rest] = words
+  const command = id !== undefined && expressIds.has(id) ? manifest.commands[id] : undefined
+  const input = command && parseExpress(command, rest)
+  if (id === undefined || input === undefined || input.flags.askpass === true) return false
+  // Loaded only now: `--version` and declined command lines never pay for the connection layer.
+  const {runCommand} = await import('./run.js')
+  return runCommand(id, input)
+}
+
+async function readManifest(url: URL): Promise<Manifest | undefined> {
+  try {
+    return JSON.parse(await readFile(url, 'utf8')) as Manifest
+  } catch {
+    return undefined
+  }
+}
