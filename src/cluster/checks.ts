@@ -183,6 +183,7 @@ function checkOpenSlots(snapshot: ClusterSnapshot): Finding[] {
       note(slot, reading, `importing on ${reading.address} from ${peer(peerId)}`)
   }
 
+  if (describe.size === 0) return []
   return groupSlots((slot) => describe.get(slot)?.join(', ')).map(({key, slots}) => ({
     code: 'OPEN_SLOT',
     hint: `slotctl fix ${snapshot.seed}`,
@@ -224,6 +225,8 @@ function countLabel(ranges: readonly SlotRange[]): string {
 }
 
 function checkMultipleOwners(snapshot: ClusterSnapshot): Finding[] {
+  if (!snapshot.strayKeys?.length && !rangesOverlap(masters(snapshot).flatMap((reading) => reading.self.slots)))
+    return []
   // Count claims per slot first: only the rare slots with two claims need to know who made them.
   const claims = new Uint8Array(SLOT_COUNT)
   for (const reading of masters(snapshot)) for (const slot of slotsOf(reading.self.slots)) claims[slot]!++
@@ -262,6 +265,17 @@ function checkMultipleOwners(snapshot: ClusterSnapshot): Finding[] {
       slots,
     }
   })
+}
+
+/** Whether two of the ranges share a slot: the common case, none, costs no per-slot work. */
+function rangesOverlap(ranges: readonly SlotRange[]): boolean {
+  let reached = -1
+  for (const {end, start} of [...ranges].sort((a, b) => a.start - b.start)) {
+    if (start <= reached) return true
+    reached = Math.max(reached, end)
+  }
+
+  return false
 }
 
 const ownsSlot = (reading: NodeReading, slot: number): boolean =>

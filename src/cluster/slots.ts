@@ -61,11 +61,15 @@ export function formatRanges(ranges: readonly SlotRange[]): string {
 
 /** The slots no range covers, as ranges. */
 export function missingRanges(covered: Iterable<SlotRange>): SlotRange[] {
-  const seen = new Uint8Array(SLOT_COUNT)
-  for (const slot of slotsOf(covered)) seen[slot] = 1
-  const missing: number[] = []
-  for (let slot = 0; slot < SLOT_COUNT; slot++) if (!seen[slot]) missing.push(slot)
-  return toRanges(missing)
+  const missing: SlotRange[] = []
+  let next = 0
+  for (const {end, start} of mergeRanges([...covered])) {
+    if (start > next) missing.push({end: start - 1, start: next})
+    next = Math.max(next, end + 1)
+  }
+
+  if (next < SLOT_COUNT) missing.push({end: SLOT_COUNT - 1, start: next})
+  return missing
 }
 
 /** Parses `N` or `A-B` (inclusive), as given on the command line. */

@@ -94,3 +94,19 @@ describe('checks on captured cluster states', () => {
     )
   })
 })
+
+describe('several owners of a slot', () => {
+  it('reports slots two masters both claim, however their ranges interleave', () => {
+    const snapshot = snapshotFromFixture('healthy-3x1')
+    const [first, , third] = snapshot.nodes.filter((reading) => reading.self.role === 'master')
+    assert.equal(formatRanges(first!.self.slots), '0-5460')
+    const claimsMore = {...third!.self, slots: [{end: 20, start: 10}, {end: 60, start: 50}, ...third!.self.slots]}
+    const nodes = snapshot.nodes.map((reading) => (reading === third ? {...reading, self: claimsMore} : reading))
+    const owners = checkCluster({...snapshot, nodes}).filter((f) => f.code === 'MULTIPLE_OWNERS')
+    assert.deepEqual(
+      owners.map((f) => formatRanges(f.slots!)),
+      ['10-20,50-60'],
+    )
+    assert.deepEqual(owners[0]!.nodes!.map((node) => node.id).sort(), [first!.self.id, third!.self.id].sort())
+  })
+})
