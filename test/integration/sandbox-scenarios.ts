@@ -9,8 +9,9 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {Cluster} from 'ioredis'
+import {Cluster, Redis} from 'ioredis'
 
+import {keyHashSlot} from '../../src/cluster/keyslot.js'
 import {isAlive, portIsFree} from '../../src/sandbox/processes.js'
 import {type CliResult, jsonOf, runCli} from '../helpers/cli.js'
 import {
@@ -40,9 +41,14 @@ async function freePortRun(count: number): Promise<number> {
   throw new Error(`no run of ${count} free ports found`)
 }
 
-const roleSeenBy = (viewer: number, port: number): string => {
+/** The CLUSTER NODES line of the node on `port`, as the node on `viewer` sees it. */
+const lineOf = (viewer: number, port: number): string => {
   const {output} = redisCli(['-p', String(viewer), 'CLUSTER', 'NODES'])
-  const line = output.split('\n').find((l) => l.includes(`:${port}@`)) ?? ''
+  return output.split('\n').find((l) => l.includes(`:${port}@`)) ?? ''
+}
+
+const roleSeenBy = (viewer: number, port: number): string => {
+  const line = lineOf(viewer, port)
   return line.includes('master') ? 'master' : line.includes('slave') ? 'replica' : 'unknown'
 }
 
@@ -118,19 +124,53 @@ export function sandboxScenarios(engine: Engine): void {
       assert.equal(existsSync(other), false, 'nothing left behind')
     })
 
-    it('crashes a master with stop-node and brings it back with start-node', async (t) => {
+    it('crashes a master with stop-node: its replica takes over with every acknowledged key, and it comes back as that replica', async (t) => {
       if (!requireRedisServer(t)) return
       const [first] = stateNodes(dir)
+      const heir = port + 3
+      // Keys of the first master's slots (0-5460), each acknowledged by its replica (WAIT) before the crash.
+      const keys = Array.from({length: 5000}, (_, i) => `drill:${i}`).filter((key) => keyHashSlot(key) <= 5460)
+      const writer = new Redis({lazyConnect: true, port})
+      t.after(() => writer.disconnect())
+      await writer.connect()
+      await Promise.all(keys.map((key) => writer.set(key, `v${key}`)))
+      assert.equal(await writer.call('WAIT', '1', '5000'), 1, 'the replica acknowledged every write')
+      writer.disconnect()
+
       assertOk(await sandbox(['stop-node', String(port)]))
+      // stop-node returns once the process is gone: the crash happened just before.
+      const killedAt = Date.now()
       assert.equal(isAlive(first!.pid!), false, 'the process is gone')
       assert.equal(stateNodes(dir)[0]!.pid, null)
-      await waitFor('the replica to take over', () => roleSeenBy(port + 1, port + 3) === 'master', 20_000)
+      await waitFor('the replica to take over', () => roleSeenBy(port + 1, heir) === 'master', 20_000)
+      // Measured, not asserted (no timing assertions): issue 5 wants it within 2 x node-timeout (2000 ms here).
+      t.diagnostic(`replica promoted ${Date.now() - killedAt} ms after the kill (node timeout 1000 ms)`)
+      await waitFor('every live node to report cluster_state:ok', () =>
+        [1, 2, 3, 4, 5].every((i) => /cluster_state:ok/.test(redisCli(['-p', String(port + i), 'CLUSTER', 'INFO']).output)),
+      )
+      const verdict = referenceCheck(`127.0.0.1:${heir}`)
+      assert.equal(verdict.status, 0, verdict.output)
+      const reader = new Redis({lazyConnect: true, port: heir})
+      t.after(() => reader.disconnect())
+      await reader.connect()
+      const values = await Promise.all(keys.map((key) => reader.get(key)))
+      reader.disconnect()
+      assert.deepEqual(
+        keys.filter((key, i) => values[i] !== `v${key}`),
+        [],
+        'every acknowledged key is on the new master',
+      )
 
       assertOk(await sandbox(['start-node', String(port)]))
       const restarted = stateNodes(dir)[0]!
       assert.equal(isAlive(restarted.pid!), true)
       assert.notEqual(restarted.pid, first!.pid)
-      await waitFor('the old master to rejoin as a replica', () => roleSeenBy(port + 1, port) === 'replica', 20_000)
+      const heirId = redisCli(['-p', String(heir), 'CLUSTER', 'MYID']).output.trim()
+      await waitFor(
+        'the old master to rejoin as a replica of its successor',
+        () => lineOf(port + 1, port).includes(` slave ${heirId} `),
+        20_000,
+      )
     })
 
     it('down stops its nodes and keeps the files; up starts the same cluster again with every key', async (t) => {
