@@ -1,7 +1,7 @@
 /** Starting and stopping one embedded node: client port, cluster bus, nodes.conf, timers. */
 import {ClientState} from './client.js'
 import {ClusterBus} from './cluster/bus.js'
-import {loadClusterConfig, saveClusterConfig} from './cluster/persistence.js'
+import {loadClusterConfig, saveClusterConfig, saveClusterConfigSoon} from './cluster/persistence.js'
 import {BUS_PORT_OFFSET, ClusterNode, ClusterState, newNodeId} from './cluster/state.js'
 import {execute} from './commands/dispatch.js'
 import {ReplicationLink} from './replication.js'
@@ -74,19 +74,13 @@ function setUpCluster(runtime: NodeRuntime): ClusterState {
     if (runtime.keyspace.deleteKeysInSlot(slot) > 0) runtime.writes++
   }
 
-  let saveScheduled = false
   runtime.saveConfig = () => {
     if (dir) saveClusterConfig(dir, cluster)
   }
 
   cluster.onChange = () => {
     runtime.bus?.broadcastSoon()
-    if (saveScheduled || !dir) return
-    saveScheduled = true
-    setImmediate(() => {
-      saveScheduled = false
-      runtime.saveConfig()
-    })
+    if (dir) saveClusterConfigSoon(dir, cluster)
   }
 
   runtime.saveConfig()

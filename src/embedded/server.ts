@@ -1,11 +1,12 @@
 /**
  * The client-facing TCP server: reads requests, runs them in order and writes all replies of one event loop
- * turn with a single socket write per client. A command that waits (MIGRATE, WAIT) pauses its connection until it is done, so
- * replies stay in request order.
+ * turn with a single socket write per client. A command that waits (MIGRATE, WAIT) pauses its connection
+ * until it is done, so replies stay in request order.
  */
 import {createServer, type Server, type Socket} from 'node:net'
 
 import {ClientState} from './client.js'
+import {savePendingClusterConfigs} from './cluster/persistence.js'
 import {execute} from './commands/dispatch.js'
 import {ProtocolError, RequestParser} from './resp.js'
 import type {NodeRuntime} from './runtime.js'
@@ -110,6 +111,7 @@ function flushSoon(connection: Connection): void {
 }
 
 function flushAll(): void {
+  savePendingClusterConfigs()
   const connections = unflushed
   unflushed = []
   for (const connection of connections) connection.flush()

@@ -96,15 +96,43 @@ export class ClusterState {
 
   /** Bumped whenever a slot changes owner; caches derived from the owner table compare it. */
   slotVersion = 0
-  private readonly slotsCache = new Map<ClusterNode, {version: number; slots: readonly number[]}>()
+  /**
+   * Each node's slots in order: found by a scan of the owner table on first use, then kept up to date slot
+   * by slot, since nodes.conf and every bus message list them after each SETSLOT of a reshard. A list once
+   * handed out (`shared`) is changed by copy, as its holder may be iterating it.
+   */
+  private readonly slotLists = new Map<ClusterNode, {slots: number[]; shared: boolean}>()
 
   slotsOf(node: ClusterNode): readonly number[] {
-    const cached = this.slotsCache.get(node)
-    if (cached?.version === this.slotVersion) return cached.slots
-    const slots: number[] = []
-    for (let slot = 0; slot < SLOT_COUNT; slot++) if (this.owners[slot] === node) slots.push(slot)
-    this.slotsCache.set(node, {slots, version: this.slotVersion})
-    return slots
+    let list = this.slotLists.get(node)
+    if (!list) {
+      const slots: number[] = []
+      for (let slot = 0; slot < SLOT_COUNT; slot++) if (this.owners[slot] === node) slots.push(slot)
+      list = {shared: false, slots}
+      this.slotLists.set(node, list)
+    }
+
+    list.shared = true
+    return list.slots
+  }
+
+  private updateSlotList(node: ClusterNode | undefined, slot: number, owned: boolean): void {
+    const list = node && this.slotLists.get(node)
+    if (!list) return
+    if (list.shared) list.slots = [...list.slots]
+    list.shared = false
+    const {slots} = list
+    let low = 0
+    let high = slots.length
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      if (slots[middle]! < slot) low = middle + 1
+      else high = middle
+    }
+
+    const present = slots[low] === slot
+    if (owned && !present) slots.splice(low, 0, slot)
+    else if (!owned && present) slots.splice(low, 1)
   }
 
   /** The configEpoch a node advertises: a replica advertises its master's. */
@@ -122,6 +150,11 @@ export class ClusterState {
     this.owners[slot] = node
     this.slotVersion++
     this.okCache = undefined
+    if (previous !== node) {
+      this.updateSlotList(previous, slot, false)
+      this.updateSlotList(node, slot, true)
+    }
+
     if (previous === this.myself && node !== this.myself && !keepKeys) this.onSlotLost(slot)
   }
 
@@ -174,6 +207,7 @@ export class ClusterState {
   deleteNode(node: ClusterNode): void {
     for (let slot = 0; slot < SLOT_COUNT; slot++) if (this.owners[slot] === node) this.owners[slot] = undefined
     this.slotVersion++
+    this.slotLists.delete(node)
     this.okCache = undefined
     for (const map of [this.migratingTo, this.importingFrom])
       for (const [slot, peer] of map) if (peer === node) map.delete(slot)
@@ -203,6 +237,7 @@ export class ClusterState {
 
     this.owners.fill(undefined)
     this.slotVersion++
+    this.slotLists.clear()
     this.migratingTo.clear()
     this.importingFrom.clear()
     for (const node of [...this.nodes.values()]) if (node !== this.myself) this.nodes.delete(node.id)

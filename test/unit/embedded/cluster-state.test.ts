@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {describe, it} from 'node:test'
@@ -162,9 +162,41 @@ describe('nodes.conf', () => {
       assert.deepEqual(toRanges(restored.slotsOf(restored.myself)), [[0, 8191]])
       assert.equal(restored.migratingTo.get(5)?.id, peer.id)
       assert.equal(restored.node(ID.c)?.masterId, peer.id)
+
+      // A shorter configuration rewrites the file in place: nothing of the longer one may remain.
+      state.forget(replica)
+      saveClusterConfig(dir, state)
+      const saved = readFileSync(join(dir, 'nodes.conf'), 'utf8')
+      assert.equal(saved.split('\n').length, 4)
+      assert.ok(saved.endsWith('\nvars currentEpoch 7 lastVoteEpoch 0\n'))
+      assert.doesNotMatch(saved, new RegExp(ID.c))
     } finally {
       rmSync(dir, {force: true, recursive: true})
     }
+  })
+})
+
+describe('slotsOf', () => {
+  it('follows every owner change and never changes a list it handed out', () => {
+    const {me, peer, state} = twoMasters()
+    const held = state.slotsOf(me)
+    state.assignSlot(100, peer)
+    state.assignSlot(9000, me)
+    state.assignSlot(0, undefined, {keepKeys: true})
+    assert.equal(held.length, 8192)
+    assert.deepEqual(toRanges(state.slotsOf(me)), [
+      [1, 99],
+      [101, 8191],
+      [9000, 9000],
+    ])
+    assert.deepEqual(toRanges(state.slotsOf(peer)), [
+      [100, 100],
+      [8192, 8999],
+      [9001, 16_383],
+    ])
+    for (const slot of state.slotsOf(peer)) state.assignSlot(slot, me)
+    assert.deepEqual(toRanges(state.slotsOf(me)), [[1, 16_383]])
+    assert.deepEqual(state.slotsOf(peer), [])
   })
 })
 
