@@ -5,7 +5,6 @@ import type {NodeRef} from '../cluster/checks.js'
 import {hashTag, keyHashSlot} from '../cluster/keyslot.js'
 import {isMyself, type NodeLine} from '../cluster/nodes.js'
 import type {NodePool} from '../redis/connection.js'
-import {addressOf, readNode} from '../redis/discover.js'
 import {renderTable} from '../ui/table.js'
 import type {Output} from './output.js'
 
@@ -48,6 +47,8 @@ export async function keyslot(pool: () => Promise<NodePool>, words: string[], ou
 
 /** Slot -> owning master, as `node` sees the cluster. */
 async function ownersFrom(pool: NodePool, node: string): Promise<(slot: number) => NodeRef | null> {
+  // Loaded here: hashing keys alone never needs the connection layer.
+  const {addressOf, readNode} = await import('../redis/discover.js')
   const reading = await readNode(await pool.connect(node), node)
   const masters = reading.view.filter((line) => line.role === 'master')
   const refOf = (line: NodeLine): NodeRef => ({

@@ -1,31 +1,48 @@
-import {check} from '../actions/check.js'
-import {info} from '../actions/info.js'
-import {keyslot} from '../actions/keyslot.js'
 import type {Output} from '../actions/output.js'
 import {formatAddress, parseAddress} from '../cluster/address.js'
 import {ExitCode, SlotctlError} from '../cluster/errors.js'
-import {NodePool} from '../redis/connection.js'
+import type {NodePool} from '../redis/connection.js'
 import {type ConnectionFlags, connectionSettingsFrom} from '../redis/settings.js'
 import {errorDocument, errorLines} from '../ui/errors.js'
 import type {FlagValues, ParsedInput} from './parse.js'
 
 type ExpressContext = {input: ParsedInput; out: Output; pool: () => Promise<NodePool>}
 
-/** Per command: undefined when its arguments are not for the express lane, else the run. */
+/**
+ * Per command: undefined when its arguments are not for the express lane, else the run. Each loads only
+ * its own action, and the connection layer only when it connects (`keyslot KEY` never does).
+ */
 const expressCommands: Record<string, (context: ExpressContext) => (() => Promise<unknown>) | undefined> = {
-  check({input, out, pool}) {
-    const address = nodeAddress(input.argv[0])
-    const searchMultipleOwners = input.flags['search-multiple-owners'] === true
-    return address === undefined ? undefined : async () => check(await pool(), {address, searchMultipleOwners}, out)
-  },
-  info({input, out, pool}) {
-    const address = nodeAddress(input.argv[0])
-    return address === undefined ? undefined : async () => info(await pool(), address, out)
-  },
+  check: ({input, out, pool}) =>
+    withAddress(input, async (address) => {
+      const {check} = await import('../actions/check.js')
+      const searchMultipleOwners = input.flags['search-multiple-owners'] === true
+      return check(await pool(), {address, searchMultipleOwners}, out)
+    }),
+  info: ({input, out, pool}) =>
+    withAddress(input, async (address) => {
+      const {info} = await import('../actions/info.js')
+      return info(await pool(), address, out)
+    }),
   keyslot:
     ({input, out, pool}) =>
-    () =>
-      keyslot(pool, input.argv, out),
+    async () => {
+      const {keyslot} = await import('../actions/keyslot.js')
+      return keyslot(pool, input.argv, out)
+    },
+}
+
+/** The run, given the command's node address; undefined for a malformed one, which oclif's parser reports. */
+function withAddress(
+  input: ParsedInput,
+  run: (address: string) => Promise<unknown>,
+): (() => Promise<unknown>) | undefined {
+  try {
+    const address = input.argv[0] === undefined ? undefined : formatAddress(parseAddress(input.argv[0]))
+    return address === undefined ? undefined : () => run(address)
+  } catch {
+    return undefined
+  }
 }
 
 /** Runs a parsed express command and reports as oclif's path would; false when it declines after all. */
@@ -46,15 +63,6 @@ export async function runCommand(id: string, input: ParsedInput): Promise<boolea
   return true
 }
 
-/** A malformed address declines, so that oclif's parser reports it in its own words. */
-function nodeAddress(word: string | undefined): string | undefined {
-  try {
-    return word === undefined ? undefined : formatAddress(parseAddress(word))
-  } catch {
-    return undefined
-  }
-}
-
 function outputFor(json: boolean): Output {
   return {log: json ? () => {} : (text) => writeLine(process.stdout, text)}
 }
@@ -71,7 +79,12 @@ class LazyPool {
 
   async get(): Promise<NodePool> {
     const password = typeof this.flags.password === 'string' ? this.flags.password : undefined
-    this.pool ??= new NodePool(connectionSettingsFrom(this.flags as unknown as ConnectionFlags, password))
+    const settings = connectionSettingsFrom(this.flags as unknown as ConnectionFlags, password)
+    if (this.pool === undefined) {
+      const {NodePool} = await import('../redis/connection.js')
+      this.pool = new NodePool(settings)
+    }
+
     return this.pool
   }
 }
