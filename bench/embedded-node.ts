@@ -1,12 +1,15 @@
 /**
- * The embedded node's throughput beside redis-server's, in one run on one machine:
- * `redis-benchmark -t set,get,incr,lpush,hset -P 16` against one embedded node and one redis-server 7, both
- * cluster-enabled and owning all 16384 slots (so neither redirects), rounds interleaved, best round per command.
- * Prints ops/s per command and the embedded/redis ratio (the goal of issue 4 is at least 0.5 for each).
+ * The embedded node beside redis-server 7, in one run on one machine, rounds interleaved, best round counts:
+ * - throughput: `redis-benchmark -t set,get,incr,lpush,hset -P 16` against one node of each, both
+ *   cluster-enabled and owning all 16384 slots (so neither redirects); ops/s per command and the
+ *   embedded/redis ratio (issue 4 asks for at least 0.5 for each);
+ * - reshard: `redis-cli --cluster reshard` of 100 empty slots between two masters of a 3-master cluster (the
+ *   embedded nodes in one process, as `sandbox up` runs them), which is mostly CLUSTER SETSLOT round trips.
  *
  * Run alone with `node --import tsx bench/embedded-node.ts`; `npm run bench` runs it too. BENCH_NODE_ROUNDS
  * (default 3) and BENCH_NODE_REQUESTS (redis-benchmark -n, default 200000) tune it; BENCH_NODE_PROFILE=DIR
- * runs the embedded node under `node --cpu-prof --cpu-prof-dir DIR`.
+ * runs the embedded nodes under `node --cpu-prof --cpu-prof-dir DIR`; BENCH_NODE_DAEMON=FILE runs another
+ * copy of src/embedded/daemon.ts (another checkout, to compare commits).
  */
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
 import {once} from 'node:events'
@@ -15,12 +18,21 @@ import {loadavg, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {freePort, redisCli, redisServerAvailable, startRedisServer, waitFor} from '../test/helpers/servers.js'
+import {startCluster} from '../test/helpers/cluster.js'
+import {
+  freePort,
+  redisCli,
+  redisServerAvailable,
+  referenceCheck,
+  startRedisServer,
+  waitFor,
+} from '../test/helpers/servers.js'
 
 const ROUNDS = Number(process.env.BENCH_NODE_ROUNDS ?? 3)
 const REQUESTS = Number(process.env.BENCH_NODE_REQUESTS ?? 200_000)
 const TESTS = ['SET', 'GET', 'INCR', 'LPUSH', 'HSET']
-const DAEMON = fileURLToPath(new URL('../src/embedded/daemon.ts', import.meta.url))
+const DAEMON = process.env.BENCH_NODE_DAEMON ?? fileURLToPath(new URL('../src/embedded/daemon.ts', import.meta.url))
+const RESHARD_SLOTS = 100
 
 type OpsPerSecond = Map<string, number>
 
@@ -39,10 +51,11 @@ function benchmark(port: number): OpsPerSecond {
   return results
 }
 
-/** An embedded node in a process of its own, as `sandbox up` runs it, so it does not share our event loop. */
-async function startEmbedded(port: number, dir: string): Promise<ChildProcess> {
+/** Embedded nodes in a process of their own, as `sandbox up` runs them, so they do not share our event loop. */
+async function startEmbedded(ports: number[], dir: string): Promise<ChildProcess> {
   const config = join(dir, 'daemon.json')
-  writeFileSync(config, JSON.stringify({nodes: [{dir, port}]}))
+  const nodes = ports.map((port) => ({dir: join(dir, String(port)), port}))
+  writeFileSync(config, JSON.stringify({nodes}))
   const profile = process.env.BENCH_NODE_PROFILE
   const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : []
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', DAEMON, '--config', config], {
@@ -51,6 +64,11 @@ async function startEmbedded(port: number, dir: string): Promise<ChildProcess> {
   const [ready] = (await once(child.stdout!, 'data')) as [Buffer]
   if (!ready.toString().startsWith('ready')) throw new Error(`embedded daemon: ${ready.toString()}`)
   return child
+}
+
+async function stopEmbedded(child: ChildProcess): Promise<void> {
+  child.kill('SIGTERM')
+  await once(child, 'exit')
 }
 
 function claimAllSlots(port: number): void {
@@ -73,11 +91,10 @@ const loadAverage = () =>
     .map((n) => n.toFixed(2))
     .join(' ')
 
-export async function benchEmbeddedNode(): Promise<void> {
-  if (!redisServerAvailable()) throw new Error('redis-server is not installed: apt-get install -y redis-server')
+async function benchThroughput(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'slotctl-bench-node-'))
   const port = await freePort()
-  const embedded = await startEmbedded(port, dir)
+  const embedded = await startEmbedded([port], dir)
   const redis = await startRedisServer({cluster: true})
   try {
     for (const p of [port, redis.port]) claimAllSlots(p)
@@ -99,11 +116,86 @@ export async function benchEmbeddedNode(): Promise<void> {
 
     console.log(`load average after: ${loadAverage()}`)
   } finally {
-    embedded.kill('SIGTERM')
-    await once(embedded, 'exit')
+    await stopEmbedded(embedded)
     await redis.stop()
     rmSync(dir, {force: true, recursive: true})
   }
+}
+
+function nodeId(port: number): string {
+  return redisCli(['-p', String(port), 'CLUSTER', 'MYID']).output.trim()
+}
+
+/** Seconds `redis-cli --cluster reshard` takes to move RESHARD_SLOTS slots from the second master to the first. */
+function timeReshard(ports: number[]): number {
+  const [target = 0, source = 0] = ports
+  const started = performance.now()
+  const run = redisCli([
+    '--cluster',
+    'reshard',
+    `127.0.0.1:${target}`,
+    '--cluster-from',
+    nodeId(source),
+    '--cluster-to',
+    nodeId(target),
+    '--cluster-slots',
+    String(RESHARD_SLOTS),
+    '--cluster-yes',
+  ])
+  const seconds = (performance.now() - started) / 1000
+  if (run.status !== 0) throw new Error(`redis-cli --cluster reshard failed:\n${run.output.slice(-2000)}`)
+  return seconds
+}
+
+async function checkPasses(port: number): Promise<void> {
+  await waitFor(`redis-cli --cluster check on ${port}`, () => referenceCheck(`127.0.0.1:${port}`).status === 0, 60_000)
+}
+
+async function embeddedReshard(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'slotctl-bench-reshard-'))
+  const ports = [await freePort(), await freePort(), await freePort()]
+  const daemon = await startEmbedded(ports, dir)
+  try {
+    const create = redisCli(['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-yes'])
+    if (create.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${create.output}`)
+    await checkPasses(ports[0]!)
+    return timeReshard(ports)
+  } finally {
+    await stopEmbedded(daemon)
+    rmSync(dir, {force: true, recursive: true})
+  }
+}
+
+async function redisReshard(): Promise<number> {
+  const cluster = await startCluster({config: {'cluster-node-timeout': '15000'}, masters: 3, replicas: 0})
+  try {
+    await cluster.waitHealthy()
+    const ports = cluster.masters.map((node) => node.port)
+    await checkPasses(ports[0]!)
+    return timeReshard(ports)
+  } finally {
+    await cluster.close()
+  }
+}
+
+async function benchReshard(): Promise<void> {
+  console.log(`\nredis-cli --cluster reshard of ${RESHARD_SLOTS} empty slots, 3 masters, ${ROUNDS} round(s)`)
+  let ours = Infinity
+  let theirs = Infinity
+  for (let round = 1; round <= ROUNDS; round++) {
+    ours = Math.min(ours, await embeddedReshard())
+    theirs = Math.min(theirs, await redisReshard())
+  }
+
+  console.log(`embedded ${ours.toFixed(2)} s, redis-server ${theirs.toFixed(2)} s (load average ${loadAverage()})`)
+}
+
+export async function benchEmbeddedNode(): Promise<void> {
+  if (!redisServerAvailable()) throw new Error('redis-server is not installed: apt-get install -y redis-server')
+  // BENCH_NODE_ONLY=throughput or =reshard runs one case.
+  const only = process.env.BENCH_NODE_ONLY
+  if (only !== 'reshard') await benchThroughput()
+  if (only !== 'throughput') await benchReshard()
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await benchEmbeddedNode()
