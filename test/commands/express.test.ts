@@ -27,6 +27,7 @@ const commandLines = [
   ['check', '127.0.0.1:1', '--json', '--search-multiple-owners'],
   ['info', '127.0.0.1:1', '-a', 'secret', '--user', 'ops'],
   ['info', '[::1]:1', '--json'],
+  ['info', '127.0.0.1:1', '-a', ''],
   ['check', '127.0.0.1:1', '--cacert', 'ca.pem'],
   ['check', '127.0.0.1:1', '--cacert', 'ca.pem', '--json'],
 ]
