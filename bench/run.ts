@@ -5,7 +5,7 @@
  * over all slots, then 4,000 slots move from all masters to one: slotctl with its defaults, `redis-cli
  * --cluster reshard` with its defaults, and with `--cluster-pipeline 1000`. Each run is checked (key count,
  * redis-cli --cluster check) and timed from process start to exit; the keys moved are counted on the cluster.
- * Then the rebalance case (bench/rebalance.ts).
+ * Then the rebalance case (bench/rebalance.ts), and the embedded node against redis-server (bench/embedded-node.ts).
  */
 import {spawnSync} from 'node:child_process'
 import {loadavg} from 'node:os'
@@ -14,6 +14,7 @@ import {fileURLToPath} from 'node:url'
 import {startCluster, type TestCluster} from '../test/helpers/cluster.js'
 import {removeSavedPlan} from '../test/integration/reshard-support.js'
 import {KEYS, loadKeys, VALUE} from './load.js'
+import {benchEmbeddedNode} from './embedded-node.js'
 import {benchRebalance} from './rebalance.js'
 import {redisServerAvailable, referenceCheck, waitFor} from '../test/helpers/servers.js'
 
@@ -154,3 +155,4 @@ const loadAverage = () =>
 
 await main()
 await benchRebalance()
+await benchEmbeddedNode()
