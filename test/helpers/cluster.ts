@@ -90,7 +90,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<TestCl
   return cluster
 }
 
-async function joinCluster(cluster: TestCluster, replicasEach: number): Promise<void> {
+/** Joins started nodes into a cluster (masters first, then `replicasEach` replicas per master, in order). */
+export async function joinCluster(cluster: TestCluster, replicasEach: number): Promise<void> {
   const ranges = evenRanges(cluster.masters.length)
   await Promise.all(
     cluster.masters.map((node, i) =>

@@ -5,6 +5,7 @@ import {join} from 'node:path'
 import {after, before, describe, it, type TestContext} from 'node:test'
 
 import {startCluster, type TestCluster} from '../helpers/cluster.js'
+import {startEmbeddedCluster} from '../helpers/embedded-cluster.js'
 import {redisServerAvailable, type RedisServer, sleep} from '../helpers/servers.js'
 import {killWatches, type Received, WatchRun} from '../helpers/watch-run.js'
 
@@ -21,10 +22,8 @@ type Engine = {name: string; start?: () => Promise<TestCluster>; todo?: string}
 
 const ENGINES: Engine[] = [
   {name: 'redis-server', start: () => startCluster({masters: 3, replicas: 1})},
-  {
-    name: 'embedded sandbox',
-    todo: 'embedded failover now exists; this scenario still needs an embedded 3+3 starter with kill and restart',
-  },
+  // Each embedded node in a daemon process of its own, so that a kill is a crash, with redis-server's node timeout.
+  {name: 'embedded', start: () => startEmbeddedCluster({masters: 3, nodeTimeoutMs: 2000, replicas: 1})},
 ]
 
 /**
