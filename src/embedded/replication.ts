@@ -183,8 +183,6 @@ export class ReplicationLink {
           pending = data
           return
         }
-
-        this.connected = true
       }
 
       const copied = Math.min(copyLeft, data.length)
@@ -192,7 +190,10 @@ export class ReplicationLink {
       this.offset += data.length - copied
       parser.append(data)
       for (let args = parser.next(true); args; args = parser.next(true)) this.apply(args)
-      if (copyLeft === 0) this.acknowledgeSoon(socket)
+      // Like master_link_status, the link is up once the full copy is in.
+      if (copyLeft > 0) return
+      this.connected = true
+      this.acknowledgeSoon(socket)
     })
     socket.on('error', () => socket.destroy())
     socket.on('close', () => {

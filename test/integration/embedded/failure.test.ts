@@ -4,7 +4,7 @@ import {test} from 'node:test'
 
 import {startEmbeddedNode} from '../../../src/embedded/index.js'
 import {requireRedisServer, waitFor} from '../../helpers/servers.js'
-import {createCluster, redisCli, startNodes, type StartedNode} from './embedded-nodes.js'
+import {createCluster, redisCli, referenceCheck, startNodes, type StartedNode} from './embedded-nodes.js'
 
 async function call(node: StartedNode, ...args: string[]): Promise<string> {
   return (await redisCli(['-p', String(node.port), ...args])).output
@@ -65,5 +65,49 @@ test('a replica takes over its failed master, and the old master rejoins as its 
     'the old master to follow the new one',
     async () => new RegExp(`myself,slave ${replica.id} `).test(await call(first, 'CLUSTER', 'NODES')),
     15_000,
+  )
+})
+
+test('with two replicas, one wins the election and the other follows it; the old master comes back as a replica', async (t) => {
+  if (!requireRedisServer(t)) return
+  const nodes = await startNodes(t, 9, {nodeTimeoutMs: 1000})
+  await createCluster(nodes, 2)
+  const [first, second] = nodes
+  assert.ok(first && second)
+  const lineOf = (view: string, id: string) => view.split('\n').find((line) => line.startsWith(`${id} `)) ?? ''
+  const before = await call(second, 'CLUSTER', 'NODES')
+  const replicaIds = before
+    .split('\n')
+    .filter((line) => line.split(' ')[3] === first.id)
+    .map((line) => line.split(' ')[0])
+  assert.equal(replicaIds.length, 2, before)
+  const epochBefore = Number(/cluster_current_epoch:(\d+)/.exec(await call(second, 'CLUSTER', 'INFO'))?.[1])
+  await first.close()
+
+  let winner = ''
+  await waitFor('a replica to win the election', async () => {
+    const view = await call(second, 'CLUSTER', 'NODES')
+    winner = replicaIds.find((id) => / master /.test(lineOf(view, id!))) ?? ''
+    return winner !== '' && /cluster_state:ok/.test(await call(second, 'CLUSTER', 'INFO'))
+  })
+  const loser = replicaIds.find((id) => id !== winner)!
+  await waitFor('the other replica to follow the winner everywhere', async () => {
+    const views = await Promise.all(nodes.slice(1).map((node) => call(node, 'CLUSTER', 'NODES')))
+    return views.every((view) => new RegExp(`[ ,]slave ${winner} `).test(lineOf(view, loser)))
+  })
+  const info = await call(second, 'CLUSTER', 'INFO')
+  assert.ok(Number(/cluster_current_epoch:(\d+)/.exec(info)?.[1]) > epochBefore, 'the election took a new epoch')
+  const epochs = (await call(second, 'CLUSTER', 'NODES'))
+    .split('\n')
+    .filter((line) => / (myself,)?master /.test(line) && !/fail/.test(line))
+    .map((line) => line.split(' ')[6])
+  assert.equal(new Set(epochs).size, epochs.length, `every master has its own configEpoch: ${epochs.join(' ')}`)
+  const check = await referenceCheck(second.address)
+  assert.equal(check.status, 0, check.output)
+
+  const back = await startEmbeddedNode({dir: first.dir, nodeTimeoutMs: 1000, port: first.port})
+  t.after(() => back.close())
+  await waitFor('the old master to follow the winner', async () =>
+    new RegExp(`myself,slave ${winner} `).test(await call(first, 'CLUSTER', 'NODES')),
   )
 })
