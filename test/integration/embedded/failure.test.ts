@@ -111,3 +111,36 @@ test('with two replicas, one wins the election and the other follows it; the old
     new RegExp(`myself,slave ${winner} `).test(await call(first, 'CLUSTER', 'NODES')),
   )
 })
+
+test('CLUSTER FAILOVER FORCE needs no FAIL flag, only votes; TAKEOVER needs no votes', async (t) => {
+  if (!requireRedisServer(t)) return
+  // A node timeout longer than the test: nobody is ever flagged FAIL, so no automatic failover happens.
+  const nodes = await startNodes(t, 6, {nodeTimeoutMs: 60_000})
+  await createCluster(nodes, 1)
+  const view = await call(nodes[0]!, 'CLUSTER', 'NODES')
+  const replicaOf = (master: StartedNode) => {
+    const line = view.split('\n').find((l) => l.split(' ')[3] === master.id)
+    return nodes.find((node) => line?.startsWith(`${node.id} `))!
+  }
+
+  const [a, b, c] = nodes
+  assert.ok(a && b && c)
+  const [replicaA, replicaB] = [replicaOf(a), replicaOf(b)]
+  const isMaster = async (node: StartedNode) => /role:master/.test(await call(node, 'INFO', 'replication'))
+  await a.close()
+  await waitFor('the replica to see its master link down', async () =>
+    /master_link_status:down/.test(await call(replicaA, 'INFO', 'replication')),
+  )
+  assert.match(await call(replicaA, 'CLUSTER', 'FAILOVER'), /Master is down or failed, please use CLUSTER FAILOVER FORCE/)
+  assert.match(await call(replicaA, 'CLUSTER', 'FAILOVER', 'FORCE'), /OK/)
+  await waitFor('the forced replica to win the vote', () => isMaster(replicaA))
+  assert.doesNotMatch(await call(b, 'CLUSTER', 'NODES'), /fail/, 'nobody was flagged FAIL')
+
+  // With two of three masters gone no election can win; TAKEOVER does not hold one.
+  await Promise.all([b.close(), c.close()])
+  assert.match(await call(replicaB, 'CLUSTER', 'FAILOVER', 'TAKEOVER'), /OK/)
+  assert.equal(await isMaster(replicaB), true)
+  await waitFor('the surviving master to see the takeover', async () =>
+    new RegExp(`^${replicaB.id} \\S+ master `, 'm').test(await call(replicaA, 'CLUSTER', 'NODES')),
+  )
+})
