@@ -154,9 +154,11 @@ export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<E
   const cluster = runtime.cluster
   if (cluster) {
     const bus = new ClusterBus(cluster, settings.host, {
+      noAutomaticFailover: () => runtime.config.get('cluster-replica-no-failover') === 'yes',
       nodeTimeoutMs: () => runtime.nodeTimeoutMs,
       pauseWrites: (ms) => runtime.pauseWrites(ms),
       replicationOffset: () => replicationOffset(runtime),
+      saveConfig: () => runtime.saveConfig(),
       unpauseWrites: () => runtime.unpauseWrites(),
     })
     try {

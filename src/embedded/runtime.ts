@@ -38,6 +38,7 @@ function defaultConfig(settings: NodeSettings): Map<string, string> {
     ['cluster-enabled', settings.clusterEnabled ? 'yes' : 'no'],
     ['cluster-migration-barrier', '1'],
     ['cluster-node-timeout', String(settings.nodeTimeoutMs)],
+    ['cluster-replica-no-failover', 'no'],
     ['cluster-replica-validity-factor', '10'],
     ['cluster-require-full-coverage', 'yes'],
     ['databases', '1'],

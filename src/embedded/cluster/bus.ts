@@ -38,7 +38,13 @@ export type BusMessage = {
 }
 
 /** What the bus needs from its node. */
-export type BusHooks = Pick<FailoverHooks, 'nodeTimeoutMs' | 'pauseWrites' | 'replicationOffset' | 'unpauseWrites'>
+export type BusHooks = Pick<
+  FailoverHooks,
+  'noAutomaticFailover' | 'nodeTimeoutMs' | 'pauseWrites' | 'replicationOffset' | 'unpauseWrites'
+> & {
+  /** Writes nodes.conf now: a vote must be on disk before it is sent, as Redis fsyncs it. */
+  saveConfig(): void
+}
 
 /** Real Redis nodes greet with this signature; such a link is closed, the protocols differ. */
 const REDIS_BUS_SIGNATURE = 'RCmb'
@@ -353,7 +359,9 @@ export class ClusterBus {
           forceAck: message.forceAck === true,
           slots: expandRanges(claim.slots),
         }
-        if (failover.vote(sender, request, now)) this.send(socket, this.message('auth-ack'))
+        if (!failover.vote(sender, request, now)) break
+        this.hooks.saveConfig()
+        this.send(socket, this.message('auth-ack'))
         break
       }
 

@@ -26,6 +26,8 @@ const MANUAL_FAILOVER_PAUSE_MULT = 2
 /** What the election needs from the node around it: the bus to talk, its replication offset, its clients. */
 export type FailoverHooks = {
   nodeTimeoutMs(): number
+  /** cluster-replica-no-failover: this replica never starts an election of its own accord. */
+  noAutomaticFailover(): boolean
   /** Our replication offset: applied from our master as a replica, produced as a master. */
   replicationOffset(): number
   /** Sends FAILOVER_AUTH_REQUEST to every node: we claim `slots` with `configEpoch`. */
@@ -143,6 +145,7 @@ export class Failover {
     const master = myself.role === 'slave' ? state.masterOf(myself) : undefined
     const manual = this.manualEnd !== 0 && this.manualCanStart
     if (!master || (!master.fail && !manual) || state.slotsOf(master).length === 0) return
+    if (this.hooks.noAutomaticFailover() && !manual) return
     const authTimeout = Math.max(2 * this.hooks.nodeTimeoutMs(), 2000)
     const authAge = now - this.authTime
     if (authAge > 2 * authTimeout) {

@@ -31,11 +31,12 @@ function cluster(viewer: 'a' | 'replica'): {state: ClusterState; nodes: Record<'
 
 type Recorded = {requests: Array<{configEpoch: number; forceAck: boolean; slots: number}>; pauses: string[]}
 
-function hooks(offset = () => 100): {hooks: FailoverHooks; recorded: Recorded} {
+function hooks(offset = () => 100, noAutomaticFailover = false): {hooks: FailoverHooks; recorded: Recorded} {
   const recorded: Recorded = {pauses: [], requests: []}
   return {
     hooks: {
       askMasterToPause: (master) => recorded.pauses.push(`ask ${master.port}`),
+      noAutomaticFailover: () => noAutomaticFailover,
       nodeTimeoutMs: () => NODE_TIMEOUT_MS,
       pauseWrites: (ms) => recorded.pauses.push(`pause ${ms}`),
       replicationOffset: offset,
@@ -108,6 +109,20 @@ describe('Failover election (replica side)', () => {
     applied = 150
     failover.tick(30)
     failover.tick(40)
+    assert.deepEqual(recorded.requests, [{configEpoch: 1, forceAck: true, slots: 5462}])
+  })
+
+  it('with cluster-replica-no-failover it waits for a manual failover', () => {
+    const {nodes, state} = cluster('replica')
+    const {hooks: h, recorded} = hooks(() => 100, true)
+    const failover = new Failover(state, h)
+    nodes.a.fail = true
+    failover.tick(0)
+    failover.tick(5000)
+    assert.deepEqual(recorded.requests, [])
+    failover.startManual('FORCE', 6000)
+    failover.tick(6000)
+    failover.tick(6100)
     assert.deepEqual(recorded.requests, [{configEpoch: 1, forceAck: true, slots: 5462}])
   })
 
