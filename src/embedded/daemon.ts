@@ -1,7 +1,8 @@
 /**
  * `node dist/embedded/daemon.js --config FILE [--ready-file FILE]`: runs every node of FILE
- * (`{nodes: [{host, port, dir, password?, nodeTimeoutMs?}]}`) in this process, says `ready` on stdout (and
- * writes the ready file) once all of them listen, and closes them on SIGTERM or SIGINT.
+ * (`{nodes: [{host, port, dir, password?, nodeTimeoutMs?, saveDelayMs?}]}`) in this process, says `ready` on
+ * stdout (and writes the ready file) once all of them listen, closes them on SIGTERM or SIGINT (each saves its
+ * keys), and exits once every node is closed, SHUTDOWN included.
  * It imports nothing outside src/embedded and the shared key-slot function, so it starts fast.
  */
 import {readFileSync, writeFileSync} from 'node:fs'
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
 
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
+  // Nodes closed by SHUTDOWN: the daemon ends with its last node.
+  void Promise.all(nodes.map((node) => node.closed)).then(() => process.exit(0))
   process.stdout.write('ready\n')
   if (values['ready-file']) writeFileSync(values['ready-file'], 'ready\n')
 }

@@ -34,7 +34,10 @@ export type EmbeddedNode = {
   readonly port: number
   /** The cluster node id ('' when cluster mode is off); it changes after CLUSTER RESET HARD. */
   readonly id: string
+  /** Stops the node, saving its keys to its directory. */
   close(): Promise<void>
+  /** Settles once the node is closed, by close() or by a SHUTDOWN command. */
+  readonly closed: Promise<void>
 }
 
 /** Active expiry and replication follow-up run this often. */
@@ -179,20 +182,29 @@ export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<E
   }, CRON_INTERVAL_MS)
   cron.unref()
   let closing: Promise<void> | undefined
-  const close = async () => {
+  const close = async (save: boolean) => {
     clearInterval(cron)
     runtime.migrateConnections.closeAll()
     runtime.replicationLink?.stop()
     await Promise.all([listener.close(), runtime.bus?.close()])
     runtime.saveConfig()
-    saveKeys(true)
+    if (save) saveKeys(true)
   }
 
+  let markClosed = () => {}
+  const closed = new Promise<void>((resolve) => {
+    markClosed = resolve
+  })
+  const closeOnce = (save: boolean) => {
+    closing ??= close(save).finally(markClosed)
+    return closing
+  }
+
+  // After the reply to SHUTDOWN is on its way: Redis answers nothing, the connection just closes.
+  runtime.shutdown = (save) => setImmediate(() => void closeOnce(save))
   return {
-    close() {
-      closing ??= close()
-      return closing
-    },
+    close: () => closeOnce(true),
+    closed,
     host: settings.host,
     get id() {
       return runtime.cluster?.myself.id ?? ''

@@ -73,6 +73,8 @@ export class NodeRuntime {
   bus: ClusterBus | undefined
   /** Persists the cluster configuration (nodes.conf) now. */
   saveConfig: () => void = () => {}
+  /** SHUTDOWN: closes the node, saving its keys unless `save` is false (NOSAVE). */
+  shutdown: (save: boolean) => void = () => {}
   /** Set while client writes are paused (a manual failover on this master); resolves when they resume. */
   writesPaused: Promise<void> | undefined
   private resumeWrites: (() => void) | undefined

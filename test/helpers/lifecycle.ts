@@ -78,8 +78,7 @@ function wrapServer(server: Awaited<ReturnType<typeof startRedisServer>>, passwo
 
 const embeddedEngine: Engine = {
   lacks: {
-    failover: 'the embedded node has no replication, so no CLUSTER FAILOVER',
-    replicas: 'the embedded node has no replication yet',
+    failover: 'test/integration/failover.test.ts builds its cluster from redis-server nodes only',
     sync: 'the embedded node does not answer SYNC',
   },
   name: 'embedded',

@@ -212,6 +212,16 @@ function embeddedSync({client, node}: CommandContext): void {
   node.replication.attach(client, node.databases)
 }
 
+/** SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: no reply, the node closes (saving its keys unless NOSAVE). */
+function shutdown({client, node}: CommandContext, args: Buffer[]): void {
+  const flags = new Set(args.slice(1).map((flag) => upper(flag)))
+  for (const flag of flags)
+    if (!['ABORT', 'FORCE', 'NOSAVE', 'NOW', 'SAVE'].includes(flag)) throw new CommandError(SYNTAX_ERROR)
+  if (flags.has('ABORT')) throw new CommandError('ERR No shutdown in progress.')
+  client.closing = true
+  node.shutdown(!flags.has('NOSAVE'))
+}
+
 /** REPLCONF ACK <offset> from an attached replica gets no reply, as in Redis; other forms are accepted. */
 function replconf({client, node, reply}: CommandContext, args: Buffer[]): void {
   if (upper(args[1]) === 'ACK') return node.replication.acknowledge(client, integerArg(args[2]))
@@ -266,6 +276,7 @@ export function serverCommands(table: () => CommandTable): CommandTable {
     info: {arity: -1, run: info},
     ping: {arity: -1, run: ping},
     replconf: {arity: -3, run: replconf},
+    shutdown: {arity: -1, run: shutdown},
     quit: {
       arity: -1,
       noAuth: true,

@@ -47,3 +47,33 @@ test('the daemon runs every configured node and closes them on SIGTERM', async (
   probe.on('error', () => {})
   await assert.rejects(probe.connect())
 })
+
+test('SHUTDOWN saves the keys and ends the daemon; a daemon started again on the directory serves them', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'slotctl-daemon-'))
+  t.after(() => rmSync(dir, {force: true, recursive: true}))
+  const port = await freePort()
+  const config = join(dir, 'config.json')
+  writeFileSync(config, JSON.stringify({nodes: [{clusterEnabled: false, dir: join(dir, 'node'), port}]}))
+  const run = async () => {
+    const daemon = spawn(process.execPath, ['--import', 'tsx', 'src/embedded/daemon.ts', '--config', config], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    t.after(() => daemon.kill('SIGKILL'))
+    let stdout = ''
+    daemon.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    await waitFor('the daemon to say ready', () => stdout.includes('ready\n'), 30_000)
+    const client = new Redis({lazyConnect: true, port, retryStrategy: () => null})
+    client.on('error', () => {})
+    await client.connect()
+    return {client, exited: new Promise<number | null>((resolve) => daemon.once('exit', (code) => resolve(code)))}
+  }
+
+  const first = await run()
+  await first.client.set('kept', 'across the shutdown')
+  await assert.rejects(first.client.call('SHUTDOWN'), /Connection is closed/)
+  assert.equal(await first.exited, 0)
+
+  const second = await run()
+  t.after(() => second.client.disconnect())
+  assert.equal(await second.client.get('kept'), 'across the shutdown')
+})
