@@ -6,8 +6,18 @@
 import {Socket} from 'node:net'
 
 const IDLE_CLOSE_MS = 10_000
+const READ_ERROR = 'IOERR error or timeout reading to target instance'
 
-export class MigrateIoError extends Error {}
+/** A socket error or timeout; `replies` are the lines read before it, `timedOut` tells a timeout from a socket error. */
+export class MigrateIoError extends Error {
+  constructor(
+    message: string,
+    readonly replies: readonly string[] = [],
+    readonly timedOut = false,
+  ) {
+    super(message)
+  }
+}
 
 export class MigrateConnection {
   /** The db the last SELECT chose on this socket; -1 forces a SELECT on first use. */
@@ -79,9 +89,9 @@ export class MigrateConnection {
         continue
       }
 
-      if (this.failed) throw new MigrateIoError('IOERR error or timeout reading to target instance')
+      if (this.failed) throw new MigrateIoError(READ_ERROR, lines)
       const arrived = await this.waitForData(deadline - Date.now())
-      if (!arrived) throw new MigrateIoError('IOERR error or timeout reading to target instance')
+      if (!arrived) throw new MigrateIoError(READ_ERROR, lines, true)
     }
 
     return lines

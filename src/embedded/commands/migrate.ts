@@ -166,46 +166,49 @@ async function migratePresent(context: CommandContext, request: MigrateRequest, 
       sent.push(key)
     }
 
-    let lines: string[]
+    const preamble = commands.length - sent.length
+    let lines: readonly string[]
+    let lost: MigrateIoError | undefined
     try {
       lines = await connection.exchange(Buffer.concat(commands), commands.length, request.timeoutMs)
     } catch (error) {
       cache.drop(request.host, request.port)
       if (!(error instanceof MigrateIoError)) throw error
-      // One retry on a stale cached socket, unless the target is just slow.
-      if (attempt === 0 && !error.message.includes('timeout reading')) continue
-      throw new CommandError(error.message)
+      // Like Redis: one retry on a new socket (the cached one may have been closed) when the target answered no
+      // RESTORE yet and it was not a timeout (a slow target would only get the keys twice).
+      if (attempt === 0 && !error.timedOut && error.replies.length <= preamble) continue
+      lines = error.replies
+      lost = error
     }
 
-    finishMigrate(context, request, sent, lines, select)
+    finishMigrate(context, request, sent, lines.slice(0, preamble), lines.slice(preamble), lost)
     if (select) connection.lastDb = request.db
     return
   }
 }
 
-/** Reads the target's replies: keys it accepted are deleted here (unless COPY); the first error is reported. */
+/**
+ * Reads the target's replies, as many as came before any socket error (`lost`): keys it accepted are deleted here
+ * (unless COPY), so that no key is left on both nodes; a failed AUTH or SELECT counts as a failure of every key.
+ * The target's first error is reported, otherwise the socket error.
+ */
 function finishMigrate(
   {keyspace, reply}: CommandContext,
   request: MigrateRequest,
   sent: Buffer[],
-  lines: string[],
-  selected: boolean,
+  preambleReplies: readonly string[],
+  restoreReplies: readonly string[],
+  lost: MigrateIoError | undefined,
 ): void {
-  let index = 0
-  let error: string | undefined
-  const preamble = (request.auth ? 1 : 0) + (selected ? 1 : 0)
-  for (; index < preamble; index++) {
-    const line = lines[index] ?? ''
+  const preambleError = preambleReplies.find((line) => line.startsWith('-'))
+  let error = preambleError?.slice(1)
+  for (const [index, line] of restoreReplies.entries()) {
     if (line.startsWith('-')) error ??= line.slice(1)
-  }
-
-  for (const key of sent) {
-    const line = lines[index++] ?? ''
-    if (line.startsWith('-')) error ??= line.slice(1)
-    else if (!request.copy) keyspace.delete(keyString(key))
+    else if (!request.copy && !preambleError) keyspace.delete(keyString(sent[index]!))
   }
 
   if (error) throw new CommandError(`ERR Target instance replied with error: ${error}`)
+  if (lost) throw new CommandError(lost.message)
   reply.ok()
 }
 

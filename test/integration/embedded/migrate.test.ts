@@ -3,6 +3,7 @@
  * DEBUG DIGEST-VALUE agrees with Redis' so redis-cli's BUSYKEY comparison works across the two.
  */
 import assert from 'node:assert/strict'
+import {randomBytes} from 'node:crypto'
 import {test} from 'node:test'
 
 import {Redis} from 'ioredis'
@@ -169,4 +170,36 @@ test('a write to a key that MIGRATE is moving waits for the move, so no acknowle
     // Serial order: the increment ran before the move (the target has it) or after it (a new key here).
     assert.equal(moved + local, increments[i], `the acknowledged increment of ${key} is somewhere`)
   }
+})
+
+test('MIGRATE KEYS to a target that drops the connection midway: keys it accepted leave the source, as from redis-server', async (t) => {
+  if (!requireRedisServer(t)) return
+  const [node] = await startNodes(t, 1, {clusterEnabled: false})
+  assert.ok(node)
+  const servers = await Promise.all([
+    startRedisServer({cluster: false}),
+    // It closes a client whose query buffer passes 1 MB: after it has accepted the small key, while it reads the big one.
+    startRedisServer({cluster: false, config: {'client-query-buffer-limit': '1mb'}}),
+  ])
+  t.after(() => Promise.all(servers.map((server) => server.stop())))
+  const [reference, target] = servers as [RedisServer, RedisServer]
+  const receiver = await realClient(t, target)
+  const big = randomBytes(1_500_000).toString('base64')
+  const outcomes = []
+  for (const source of [await realClient(t, reference), await embeddedClient(t, node)]) {
+    await source.set('small', 'v')
+    await source.set('big', big)
+    const reply = await source
+      .call('MIGRATE', target.host, String(target.port), '', '0', '5000', 'KEYS', 'small', 'big')
+      .catch((error: Error) => error.message)
+    outcomes.push({reply, source: (await source.keys('*')).sort(), target: await receiver.keys('*')})
+    await receiver.flushall()
+  }
+
+  assert.deepEqual(outcomes[0], {
+    reply: 'IOERR error or timeout reading to target instance',
+    source: ['big'],
+    target: ['small'],
+  })
+  assert.deepEqual(outcomes[1], outcomes[0])
 })
