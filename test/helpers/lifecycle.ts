@@ -78,7 +78,7 @@ function wrapServer(server: Awaited<ReturnType<typeof startRedisServer>>, passwo
 
 const embeddedEngine: Engine = {
   lacks: {
-    failover: 'test/integration/failover.test.ts builds its cluster from redis-server nodes only',
+    failover: 'run by test/integration/failover-embedded.test.ts (this file builds redis-server clusters only)',
     sync: 'the embedded node does not answer SYNC',
   },
   name: 'embedded',
