@@ -23,15 +23,14 @@ export class Keyspace {
   }
 
   /** The live value of `key`; a key whose time is up is deleted on the way (lazy expiry). */
-  get(key: string, now = Date.now()): Value | undefined {
+  get(key: string, now?: number): Value | undefined {
     const value = this.values.get(key)
-    if (value === undefined) return undefined
-    if (this.expires.size > 0) {
-      const expireAt = this.expires.get(key)
-      if (expireAt !== undefined && expireAt <= now) {
-        this.delete(key)
-        return undefined
-      }
+    // The clock is read only for a key with a TTL: most keys have none, and reading it shows in profiles.
+    if (value === undefined || this.expires.size === 0) return value
+    const expireAt = this.expires.get(key)
+    if (expireAt !== undefined && expireAt <= (now ?? Date.now())) {
+      this.delete(key)
+      return undefined
     }
 
     return value
@@ -43,8 +42,9 @@ export class Keyspace {
 
   /** Stores `value`; without `keepTtl` any TTL of the old value is dropped, like SET does. */
   set(key: string, value: Value, keepTtl = false): void {
-    if (!this.values.has(key)) this.indexKey(key)
+    const size = this.values.size
     this.values.set(key, value)
+    if (this.values.size !== size) this.indexKey(key)
     if (!keepTtl && this.expires.size > 0) this.expires.delete(key)
   }
 

@@ -308,7 +308,7 @@ export class ReplyWriter {
 
   /** The replies written so far: a view of the writer's own buffer, not a copy. Call `sent` next. */
   pending(): Buffer {
-    return this.buffer.subarray(0, this.length)
+    return view(this.buffer, 0, this.length)
   }
 
   /**

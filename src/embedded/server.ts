@@ -50,6 +50,9 @@ class Connection {
   /** Runs every complete request buffered so far. */
   private process(): void {
     const {client, socket} = this
+    // Queued before the commands run, so that their replies go out before the work they schedule with
+    // setImmediate of their own (the bus broadcasting a SETSLOT), and the client waits for none of it.
+    flushSoon(this)
     try {
       while (!client.closing) {
         const args = this.parser.next(client.authenticated)
@@ -69,7 +72,7 @@ class Connection {
     if (client.closing) {
       this.flush()
       socket.end()
-    } else flushSoon(this)
+    }
   }
 
   /** A command that waits: the client's later requests stay unread and unrun until it is done. */
