@@ -1,11 +1,10 @@
 /**
  * The reference tool drives a whole cluster life on fresh nodes, with keys in them: `redis-cli --cluster` create,
  * add-node (a master, then a replica of it), rebalance onto the empty master, reshard, reshard the master empty,
- * del-node of that master and of the replica, fix of an open slot and of an uncovered slot, set-timeout and call.
- * After every step `redis-cli --cluster check` passes, slotctl's `check --json` says healthy, slotctl's `info --json`
- * counts every key written, and every key still has its value. The same scenario runs on redis-server, so a failure
- * on embedded nodes alone is the embedded node's.
- */
+ * del-node of that master and of the replica, fix of a half-moved slot and of uncovered slots (keys on one master, on
+ * two), set-timeout and call. After every step `redis-cli --cluster check` passes, slotctl's `check --json` says
+ * healthy, slotctl's `info --json` counts every key written, and every key still has its value. The same scenario runs
+ * on redis-server, so a failure on embedded nodes alone is the embedded node's. */
 import assert from 'node:assert/strict'
 import {spawn} from 'node:child_process'
 import {after, before, describe, it} from 'node:test'
@@ -97,6 +96,14 @@ for (const engine of engines) {
         if (keysBefore) assert.deepEqual(await checksum(await masters()), keysBefore)
       }
 
+      /** Makes c's `slot` uncovered (its keys stay where they are) and shows redis-cli's check sees it. */
+      async function uncover(slot: number): Promise<void> {
+        // The owner first: once it stops claiming the slot, gossip gives it to nobody.
+        for (const node of [c(), a(), b()]) await call(node, 'CLUSTER', 'DELSLOTS', slot)
+        const broken = await redisCli(['--cluster', 'check', a().address])
+        assert.match(broken.output, /Not all 16384 slots are covered/)
+      }
+
       it('create on fresh nodes, then keys of every type written', async (t) => {
         if (!requireRedisServer(t)) return
         const output = await succeeds(['--cluster', 'create', a().address, b().address, c().address, '--cluster-yes'])
@@ -179,13 +186,27 @@ for (const engine of engines) {
         assert.equal((await view()).length, 3)
       })
 
-      it('fix: a slot left migrating on its owner and importing on another node is moved', async (t) => {
+      it('fix: a slot left half moved (migrating on its owner, importing on another node) is closed', async (t) => {
         if (!requireRedisServer(t)) return
         const slot = await slotWithKeysOf(a())
         await call(b(), 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', id(a))
         await call(a(), 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', id(b))
+        const [first] = (await call(a(), 'CLUSTER', 'GETKEYSINSLOT', slot, 1)) as string[]
+        assert.equal(await call(a(), 'MIGRATE', b().host, b().port, '', 0, 5000, 'KEYS', first!), 'OK')
         const broken = await redisCli(['--cluster', 'check', a().address])
         assert.notEqual(broken.status, 0, broken.output)
+        // Keys on both sides make two owners for redis-cli: the one with most keys keeps the slot and gets the others.
+        const output = await succeeds(['--cluster', 'fix', a().address])
+        assert.match(output, /Case 2: Moving all the \d+ slot keys to its owner/)
+        await judged()
+        assert.ok((await ownSlots(a())).has(slot))
+      })
+
+      it('fix: a slot left migrating on its owner and importing on another node, no key moved yet, is moved', async (t) => {
+        if (!requireRedisServer(t)) return
+        const slot = await slotWithKeysOf(a())
+        await call(b(), 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', id(a))
+        await call(a(), 'CLUSTER', 'SETSLOT', slot, 'MIGRATING', id(b))
         assert.match(await succeeds(['--cluster', 'fix', a().address]), /Case 1: Moving slot/)
         await judged()
         assert.ok((await ownSlots(b())).has(slot))
@@ -194,12 +215,27 @@ for (const engine of engines) {
       it('fix: an uncovered slot with keys on one master is given back to it', async (t) => {
         if (!requireRedisServer(t)) return
         const slot = await slotWithKeysOf(c())
-        // The owner first: once it stops claiming the slot, gossip gives it to nobody.
-        for (const node of [c(), a(), b()]) await call(node, 'CLUSTER', 'DELSLOTS', slot)
-        const broken = await redisCli(['--cluster', 'check', a().address])
-        assert.match(broken.output, /Not all 16384 slots are covered/)
+        await uncover(slot)
         const output = await succeeds(['--cluster', 'fix', a().address], 'yes\n')
         assert.match(output, /uncovered slots have keys in just one node/)
+        await judged()
+        assert.ok((await ownSlots(c())).has(slot))
+      })
+
+      it('fix: an uncovered slot with keys on two masters goes to the one with most, with every key', async (t) => {
+        if (!requireRedisServer(t)) return
+        const slot = await slotWithKeysOf(c())
+        // One more key of the slot, on b: written while b imports the slot, as a half-done move leaves it.
+        let n = 0
+        while (keyHashSlot(`stray:${n}`) !== slot) n++
+        await call(b(), 'CLUSTER', 'SETSLOT', slot, 'IMPORTING', id(c))
+        await withClient(b(), (client) => client.pipeline().call('ASKING').set(`stray:${n}`, 'v').exec())
+        await call(b(), 'CLUSTER', 'SETSLOT', slot, 'STABLE')
+        await uncover(slot)
+        const output = await succeeds(['--cluster', 'fix', a().address], 'yes\n')
+        assert.match(output, /uncovered slots have keys in multiple nodes/)
+        assert.equal(await call(c(), 'GET', `stray:${n}`), 'v')
+        await call(c(), 'DEL', `stray:${n}`)
         await judged()
         assert.ok((await ownSlots(c())).has(slot))
       })
@@ -230,11 +266,16 @@ async function ownSlots(node: TestNode): Promise<Set<number>> {
   return new Set(self.slots.flatMap(({end, start}) => Array.from({length: end - start + 1}, (_, i) => start + i)))
 }
 
-/** A slot `node` owns that has keys in it. */
+/** The slot `node` owns with the most keys in it (a fix then has keys to move). */
 async function slotWithKeysOf(node: TestNode): Promise<number> {
   const owned = await ownSlots(node)
-  const keys = (await call(node, 'KEYS', '*')) as string[]
-  const slot = keys.map((key) => keyHashSlot(key)).find((candidate) => owned.has(candidate))
-  assert.ok(slot !== undefined, `no slot with keys on ${node.address}`)
-  return slot
+  const counts = new Map<number, number>()
+  for (const key of (await call(node, 'KEYS', '*')) as string[]) {
+    const slot = keyHashSlot(key)
+    if (owned.has(slot)) counts.set(slot, (counts.get(slot) ?? 0) + 1)
+  }
+
+  const [busiest] = [...counts].sort(([, x], [, y]) => y - x)
+  assert.ok(busiest && busiest[1] > 1, `no slot with keys on ${node.address}`)
+  return busiest[0]
 }
