@@ -18,6 +18,9 @@ const UNAUTHENTICATED_MAX_ARGS = 10
 const UNAUTHENTICATED_MAX_BULK = 16_384
 
 const EMPTY = Buffer.alloc(0)
+/** What `next` hands back between requests; never written to. */
+const NO_ARGS: Buffer[] = []
+const PREALLOCATED_ARGS = 1024
 
 /**
  * A Buffer that views part of another one. `subarray` makes the same view, but finds its constructor through
@@ -85,7 +88,18 @@ export class RequestParser {
   private awaitedBytes = 0
   private argsLeft = 0
   private bulkLength = -1
-  private args: Buffer[] = []
+  private args: Buffer[] = NO_ARGS
+  private argCount = 0
+  /** The memory under `buffer`, read once per chunk: arguments are views of it. */
+  private memory = EMPTY.buffer as ArrayBuffer
+  private memoryOffset = 0
+
+  private use(buffer: Buffer): void {
+    this.buffer = buffer
+    this.memory = buffer.buffer as ArrayBuffer
+    this.memoryOffset = buffer.byteOffset
+    this.position = 0
+  }
 
   /** Adds bytes received from the connection. */
   append(chunk: Buffer): void {
@@ -93,18 +107,13 @@ export class RequestParser {
       this.parked.push(chunk)
       this.parkedBytes += chunk.length
       if (this.parkedBytes < this.awaitedBytes) return
-      this.buffer = Buffer.concat([this.buffer.subarray(this.position), ...this.parked])
-      this.position = 0
+      this.use(Buffer.concat([this.buffer.subarray(this.position), ...this.parked]))
       this.parked = []
       this.parkedBytes = 0
       this.awaitedBytes = 0
     } else if (this.position < this.buffer.length) {
-      this.buffer = Buffer.concat([this.buffer.subarray(this.position), chunk])
-      this.position = 0
-    } else {
-      this.buffer = chunk
-      this.position = 0
-    }
+      this.use(Buffer.concat([this.buffer.subarray(this.position), chunk]))
+    } else this.use(chunk)
   }
 
   /**
@@ -120,7 +129,7 @@ export class RequestParser {
           : this.parseInline(buffer)
       if (!complete) break
       const args = this.args
-      this.args = []
+      this.args = NO_ARGS
       if (args.length > 0) return args
     }
 
@@ -145,6 +154,9 @@ export class RequestParser {
       this.position = lineEnd + 2
       if (count <= 0) return true
       this.argsLeft = count
+      this.argCount = count
+      // Sized up front unless a client asks for more than any command needs (it may never send them).
+      this.args = count <= PREALLOCATED_ARGS ? new Array<Buffer>(count) : []
     }
 
     while (this.argsLeft > 0) {
@@ -156,7 +168,11 @@ export class RequestParser {
         return false
       }
 
-      this.args.push(view(buffer, this.position, end))
+      this.args[this.argCount - this.argsLeft] = new BufferView(
+        this.memory,
+        this.memoryOffset + this.position,
+        this.bulkLength,
+      ) as Buffer
       this.position = end + 2
       this.bulkLength = -1
       this.argsLeft--
