@@ -157,12 +157,14 @@ export async function startEmbeddedNode(options: EmbeddedNodeOptions): Promise<E
   const cluster = runtime.cluster
   if (cluster) {
     const bus = new ClusterBus(cluster, settings.host, {
+      dataAgeMs: () => runtime.replicationLink?.dataAgeMs(Date.now()) ?? Number.POSITIVE_INFINITY,
       noAutomaticFailover: () => runtime.config.get('cluster-replica-no-failover') === 'yes',
       nodeTimeoutMs: () => runtime.nodeTimeoutMs,
       pauseWrites: (ms) => runtime.pauseWrites(ms),
       replicationOffset: () => replicationOffset(runtime),
       saveConfig: () => runtime.saveConfig(),
       unpauseWrites: () => runtime.unpauseWrites(),
+      validityFactor: () => Number(runtime.config.get('cluster-replica-validity-factor')),
     })
     try {
       await bus.listen(settings.busPort)

@@ -131,6 +131,8 @@ export class ReplicationLink {
   /** The master's stream offset this replica has applied (slave_repl_offset); the full copy does not count. */
   offset: number
   connected = false
+  /** Since when the link has not been up (repl_down_since): since its start until the first full copy is in. */
+  private downSince = Date.now()
 
   constructor(
     readonly host: string,
@@ -197,6 +199,7 @@ export class ReplicationLink {
     })
     socket.on('error', () => socket.destroy())
     socket.on('close', () => {
+      if (this.connected) this.downSince = Date.now()
       this.connected = false
       if (!this.stopped) this.retry = setTimeout(() => this.connect(), RECONNECT_DELAY_MS)
     })
@@ -211,6 +214,11 @@ export class ReplicationLink {
       this.ackScheduled = false
       if (!socket.destroyed) socket.write(encodeCommand(['REPLCONF', 'ACK', String(this.offset)]))
     })
+  }
+
+  /** How old our copy of the master's data may be: 0 while the link is up, else the time it has been down. */
+  dataAgeMs(now: number): number {
+    return this.connected ? 0 : now - this.downSince
   }
 
   stop(): void {

@@ -40,7 +40,13 @@ export type BusMessage = {
 /** What the bus needs from its node. */
 export type BusHooks = Pick<
   FailoverHooks,
-  'noAutomaticFailover' | 'nodeTimeoutMs' | 'pauseWrites' | 'replicationOffset' | 'unpauseWrites'
+  | 'dataAgeMs'
+  | 'noAutomaticFailover'
+  | 'nodeTimeoutMs'
+  | 'pauseWrites'
+  | 'replicationOffset'
+  | 'unpauseWrites'
+  | 'validityFactor'
 > & {
   /** Writes nodes.conf now: a vote must be on disk before it is sent, as Redis fsyncs it. */
   saveConfig(): void

@@ -1,8 +1,9 @@
 /**
  * Replica promotion with Redis' rules (cluster_legacy.c: clusterHandleSlaveFailover, clusterSendFailoverAuthIfNeeded,
  * the manual failover state machine):
- * - a replica whose master is FAIL and serves slots waits 500 ms, up to 500 ms of jitter and 1 s per sibling
- *   replica with more data (its rank), then bumps currentEpoch and asks every master for its vote;
+ * - a replica whose master is FAIL and serves slots, unless cluster-replica-no-failover is set or its link to the
+ *   master has been down too long (cluster-replica-validity-factor), waits 500 ms, up to 500 ms of jitter and 1 s
+ *   per sibling replica with more data (its rank), then bumps currentEpoch and asks every master for its vote;
  * - a master that serves slots votes once per epoch, only for a replica of a FAIL master (or of any master when
  *   the request is a manual failover's), not twice for the same master within 2 x node-timeout, and only if no
  *   slot the replica claims is owned with a newer configEpoch;
@@ -18,6 +19,8 @@ import type {ClusterNode, ClusterState} from './state.js'
 const BASE_DELAY_MS = 500
 const JITTER_MS = 500
 const RANK_DELAY_MS = 1000
+/** repl-ping-replica-period: part of the data age a replica is allowed. */
+const REPLICA_PING_PERIOD_MS = 10_000
 /** CLUSTER_MF_TIMEOUT: a manual failover not done by then is abandoned. */
 const MANUAL_FAILOVER_TIMEOUT_MS = 5000
 /** CLUSTER_MF_PAUSE_MULT: how much longer than that the master holds writes at most. */
@@ -28,6 +31,10 @@ export type FailoverHooks = {
   nodeTimeoutMs(): number
   /** cluster-replica-no-failover: this replica never starts an election of its own accord. */
   noAutomaticFailover(): boolean
+  /** How long our replication link has been down (0 while up): how stale our data may be. */
+  dataAgeMs(): number
+  /** cluster-replica-validity-factor (0: any data age will do). */
+  validityFactor(): number
   /** Our replication offset: applied from our master as a replica, produced as a master. */
   replicationOffset(): number
   /** Sends FAILOVER_AUTH_REQUEST to every node: we claim `slots` with `configEpoch`. */
@@ -145,7 +152,7 @@ export class Failover {
     const master = myself.role === 'slave' ? state.masterOf(myself) : undefined
     const manual = this.manualEnd !== 0 && this.manualCanStart
     if (!master || (!master.fail && !manual) || state.slotsOf(master).length === 0) return
-    if (this.hooks.noAutomaticFailover() && !manual) return
+    if (!manual && (this.hooks.noAutomaticFailover() || this.dataTooOld())) return
     const authTimeout = Math.max(2 * this.hooks.nodeTimeoutMs(), 2000)
     const authAge = now - this.authTime
     if (authAge > 2 * authTimeout) {
@@ -171,6 +178,18 @@ export class Failover {
     }
 
     if (this.authCount >= Math.floor(state.size / 2) + 1) this.replaceMaster(this.authEpoch)
+  }
+
+  /**
+   * A replica cut off from its master for long has data too old to serve: more than the master's ping period
+   * plus validity-factor x node-timeout, beyond the node-timeout it took to flag the master FAIL.
+   */
+  private dataTooOld(): boolean {
+    const factor = this.hooks.validityFactor()
+    if (factor === 0) return false
+    const timeout = this.hooks.nodeTimeoutMs()
+    const age = this.hooks.dataAgeMs()
+    return (age > timeout ? age - timeout : age) > REPLICA_PING_PERIOD_MS + timeout * factor
   }
 
   private scheduleElection(master: ClusterNode, now: number): void {

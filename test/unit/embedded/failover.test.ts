@@ -31,11 +31,15 @@ function cluster(viewer: 'a' | 'replica'): {state: ClusterState; nodes: Record<'
 
 type Recorded = {requests: Array<{configEpoch: number; forceAck: boolean; slots: number}>; pauses: string[]}
 
-function hooks(offset = () => 100, noAutomaticFailover = false): {hooks: FailoverHooks; recorded: Recorded} {
+function hooks(
+  offset = () => 100,
+  {dataAgeMs = 0, noAutomaticFailover = false} = {},
+): {hooks: FailoverHooks; recorded: Recorded} {
   const recorded: Recorded = {pauses: [], requests: []}
   return {
     hooks: {
       askMasterToPause: (master) => recorded.pauses.push(`ask ${master.port}`),
+      dataAgeMs: () => dataAgeMs,
       noAutomaticFailover: () => noAutomaticFailover,
       nodeTimeoutMs: () => NODE_TIMEOUT_MS,
       pauseWrites: (ms) => recorded.pauses.push(`pause ${ms}`),
@@ -43,6 +47,7 @@ function hooks(offset = () => 100, noAutomaticFailover = false): {hooks: Failove
       requestVotes: (claim, forceAck) =>
         recorded.requests.push({configEpoch: claim.configEpoch, forceAck, slots: claim.slots.length}),
       unpauseWrites: () => recorded.pauses.push('unpause'),
+      validityFactor: () => 10,
     },
     recorded,
   }
@@ -112,9 +117,24 @@ describe('Failover election (replica side)', () => {
     assert.deepEqual(recorded.requests, [{configEpoch: 1, forceAck: true, slots: 5462}])
   })
 
+  it('with data older than the validity factor allows it waits for a manual failover', () => {
+    const {nodes, state} = cluster('replica')
+    // Down for node-timeout (allowed), plus the 10 s ping period and 10 x node-timeout, plus 1 ms.
+    const {hooks: h, recorded} = hooks(() => 100, {dataAgeMs: NODE_TIMEOUT_MS + 10_000 + 10 * NODE_TIMEOUT_MS + 1})
+    const failover = new Failover(state, h)
+    nodes.a.fail = true
+    failover.tick(0)
+    failover.tick(5000)
+    assert.deepEqual(recorded.requests, [])
+    failover.startManual('FORCE', 6000)
+    failover.tick(6000)
+    failover.tick(6100)
+    assert.equal(recorded.requests.length, 1)
+  })
+
   it('with cluster-replica-no-failover it waits for a manual failover', () => {
     const {nodes, state} = cluster('replica')
-    const {hooks: h, recorded} = hooks(() => 100, true)
+    const {hooks: h, recorded} = hooks(() => 100, {noAutomaticFailover: true})
     const failover = new Failover(state, h)
     nodes.a.fail = true
     failover.tick(0)
