@@ -62,13 +62,27 @@ function asBuffer(bytes: Uint8Array): Buffer {
 }
 
 /**
+ * Where each 3-byte prefix hash was last seen, shared by every call: an entry holds `tableBase` + position, so that
+ * the entries of earlier calls read as unseen without clearing 64 KiB per call (which cost more than compressing
+ * the short strings of an RDB file).
+ */
+const lastSeen = new Int32Array(1 << HASH_BITS)
+let tableBase = 1
+
+/**
  * Compresses `input` (greedy matching through a hash of 3-byte prefixes). The result may be longer than the input
  * for data that does not compress; callers compare the sizes.
  */
 export function lzfCompress(uncompressed: Uint8Array): Buffer {
   const input = asBuffer(uncompressed)
   const output = Buffer.allocUnsafe(input.length + Math.ceil(input.length / MAX_LITERAL_RUN) + 1)
-  const lastSeen = new Int32Array(1 << HASH_BITS).fill(-1)
+  if (tableBase + input.length >= 0x7fff_ffff) {
+    lastSeen.fill(0)
+    tableBase = 1
+  }
+
+  const base = tableBase
+  tableBase += input.length + 1
   let outPos = 0
   let literalStart = 0
 
@@ -85,8 +99,8 @@ export function lzfCompress(uncompressed: Uint8Array): Buffer {
   let pos = 0
   while (pos + MIN_MATCH <= input.length) {
     const hash = prefixHash(input, pos)
-    const candidate = lastSeen[hash] ?? -1
-    lastSeen[hash] = pos
+    const candidate = (lastSeen[hash] ?? 0) - base
+    lastSeen[hash] = base + pos
     const distance = pos - candidate
     const matchLength = candidate < 0 || distance > MAX_OFFSET ? 0 : commonLength(input, candidate, pos)
     if (matchLength < MIN_MATCH) {
