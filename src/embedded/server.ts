@@ -101,8 +101,7 @@ class Connection {
 /**
  * Connections with replies to write. They are written once the event loop has run the callbacks of every
  * socket that was ready (setImmediate comes after the poll phase), as Redis writes replies in beforeSleep:
- * the first reply does not wake a client process up while other clients are still being served, which
- * saves a context switch per read on a busy machine.
+ * a client process woken by its reply does not take the CPU while other clients are still being served.
  */
 let unflushed: Connection[] = []
 
