@@ -28,10 +28,9 @@ export const NODES_FILE = 'nodes.conf'
  */
 export function saveClusterConfig(dir: string, state: ClusterState): void {
   pendingSaves.delete(dir)
-  mkdirSync(dir, {recursive: true})
   const text = `${nodesDescription(state)}vars currentEpoch ${state.currentEpoch} lastVoteEpoch ${state.lastVoteEpoch}\n`
   const content = Buffer.from(text)
-  const fd = openSync(join(dir, NODES_FILE), constants.O_WRONLY | constants.O_CREAT, 0o644)
+  const fd = openConfigFile(dir)
   try {
     const oldLength = fstatSync(fd).size
     const padded =
@@ -40,6 +39,19 @@ export function saveClusterConfig(dir: string, state: ClusterState): void {
     if (padded.length > content.length) ftruncateSync(fd, content.length)
   } finally {
     closeSync(fd)
+  }
+}
+
+/** nodes.conf opened for writing; the directory is made only when missing, not checked on every save. */
+function openConfigFile(dir: string): number {
+  const file = join(dir, NODES_FILE)
+  const flags = constants.O_WRONLY | constants.O_CREAT
+  try {
+    return openSync(file, flags, 0o644)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    mkdirSync(dir, {recursive: true})
+    return openSync(file, flags, 0o644)
   }
 }
 

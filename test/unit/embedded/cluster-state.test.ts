@@ -170,6 +170,13 @@ describe('nodes.conf', () => {
       assert.equal(saved.split('\n').length, 4)
       assert.ok(saved.endsWith('\nvars currentEpoch 7 lastVoteEpoch 0\n'))
       assert.doesNotMatch(saved, new RegExp(ID.c))
+
+      // A node whose directory does not exist yet makes it on its first save.
+      saveClusterConfig(join(dir, 'new'), state)
+      assert.equal(
+        loadClusterConfig(join(dir, 'new'), new ClusterState(new ClusterNode(ID.c, '127.0.0.1', 1, 2))),
+        true,
+      )
     } finally {
       rmSync(dir, {force: true, recursive: true})
     }
