@@ -30,9 +30,12 @@ if (files.length === 0) {
 }
 
 const concurrency = process.env.TEST_CONCURRENCY ?? '3'
+// A hung test fails after ten minutes instead of holding CI until its deadline, and a file whose tests are
+// done exits even if a leaked handle (a server, a socket) would keep it alive.
+const guards = ['--test-timeout=600000', '--test-force-exit']
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...passThrough, ...files],
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...guards, ...passThrough, ...files],
   {env: {...process.env, FORCE_COLOR: '0', NODE_NO_WARNINGS: '1'}, stdio: 'inherit'},
 )
 process.exit(result.status ?? 1)

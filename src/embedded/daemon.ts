@@ -50,8 +50,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop)
   // Nodes closed by SHUTDOWN: the daemon ends with its last node.
   void Promise.all(nodes.map((node) => node.closed)).then(() => process.exit(0))
-  process.stdout.write('ready\n')
+  // The file first: whoever sees `ready` on stdout may read the file at once.
   if (values['ready-file']) writeFileSync(values['ready-file'], 'ready\n')
+  process.stdout.write('ready\n')
 }
 
 main().catch((error: unknown) => {
