@@ -4,16 +4,19 @@ import {describe, it} from 'node:test'
 
 import {runCli} from '../helpers/cli.js'
 
-/** Whether the built express lane runs `words` itself (true) or hands them to oclif (false). */
-function expressTakes(words: string[]): boolean {
+/** For each command line, whether the built express lane runs it itself (true) or hands it to oclif (false). */
+function expressTakes(commandLines: string[][]): boolean[] {
+  // One process for every line: each would otherwise pay Node's start-up.
   const script = `
     import {runExpress} from './dist/express/index.js'
-    const taken = await runExpress(${JSON.stringify(words)}, new URL('./oclif.manifest.json', import.meta.url))
-    process.stderr.write('\\ntaken=' + taken)`
+    const manifest = new URL('./oclif.manifest.json', import.meta.url)
+    const taken = []
+    for (const words of ${JSON.stringify(commandLines)}) taken.push(await runExpress(words, manifest))
+    process.stderr.write('\\ntaken=' + JSON.stringify(taken))`
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {encoding: 'utf8'})
-  const verdict = /taken=(true|false)$/.exec(child.stderr)
+  const verdict = /taken=(.*)$/.exec(child.stderr)
   assert.ok(verdict, child.stderr)
-  return verdict[1] === 'true'
+  return JSON.parse(verdict[1]!) as boolean[]
 }
 
 // Each runs without a cluster: the node addresses are closed ports, so the errors are part of the comparison.
@@ -34,7 +37,10 @@ const commandLines = [
 
 describe('express lane', () => {
   it('runs the plain forms of check, info, keyslot and --version itself', () => {
-    for (const words of commandLines) assert.equal(expressTakes(words), true, words.join(' '))
+    assert.deepEqual(
+      expressTakes(commandLines),
+      commandLines.map(() => true),
+    )
   })
 
   it('hands help, bad input and unusual forms to oclif', () => {
@@ -48,14 +54,20 @@ describe('express lane', () => {
       ['help'],
       [],
     ]
-    for (const words of declined) assert.equal(expressTakes(words), false, words.join(' '))
+    assert.deepEqual(
+      expressTakes(declined),
+      declined.map(() => false),
+    )
   })
 
   it('prints exactly what the oclif path prints, errors and exit codes included', async () => {
-    for (const words of commandLines) {
-      const [express, oclif] = await Promise.all([runCli(words), runCli(words, {env: {SLOTCTL_EXPRESS: '0'}})])
-      const shown = (r: typeof express) => ({status: r.status, stderr: r.stderr, stdout: r.stdout})
-      assert.deepEqual(shown(express), shown(oclif), words.join(' '))
+    const shown = async (words: string[], env: Record<string, string> = {}) => {
+      const {status, stderr, stdout} = await runCli(words, {env})
+      return {status, stderr, stdout, words}
     }
+
+    const express = await Promise.all(commandLines.map((words) => shown(words)))
+    const oclif = await Promise.all(commandLines.map((words) => shown(words, {SLOTCTL_EXPRESS: '0'})))
+    assert.deepEqual(express, oclif)
   })
 })
