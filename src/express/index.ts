@@ -28,7 +28,8 @@ export async function runExpress(words: string[], manifestUrl: URL): Promise<boo
   const command = id !== undefined && expressIds.has(id) ? manifest.commands[id] : undefined
   const input = command && parseExpress(command, rest)
   if (id === undefined || input === undefined || input.flags.askpass === true) return false
-  // Loaded only now: `--version` and declined command lines never pay for the connection layer.
+  // Loaded only now (one pre-linked file, see scripts/bundle.mjs): `--version` and declined command lines
+  // never pay for the connection layer.
   const {runCommand} = await import('./run.js')
   return runCommand(id, input)
 }

@@ -1,35 +1,28 @@
+import {check} from '../actions/check.js'
+import {info} from '../actions/info.js'
+import {keyslot} from '../actions/keyslot.js'
 import type {Output} from '../actions/output.js'
 import {formatAddress, parseAddress} from '../cluster/address.js'
 import {ExitCode, SlotctlError} from '../cluster/errors.js'
-import type {NodePool} from '../redis/connection.js'
+import {NodePool} from '../redis/connection.js'
 import {type ConnectionFlags, connectionSettingsFrom} from '../redis/settings.js'
 import {errorDocument, errorLines} from '../ui/errors.js'
 import type {FlagValues, ParsedInput} from './parse.js'
 
 type ExpressContext = {input: ParsedInput; out: Output; pool: () => Promise<NodePool>}
 
-/**
- * Per command: undefined when its arguments are not for the express lane, else the run. Each loads only
- * its own action, and the connection layer only when it connects (`keyslot KEY` never does).
- */
+/** Per command: undefined when its arguments are not for the express lane, else the run. */
 const expressCommands: Record<string, (context: ExpressContext) => (() => Promise<unknown>) | undefined> = {
   check: ({input, out, pool}) =>
     withAddress(input, async (address) => {
-      const {check} = await import('../actions/check.js')
       const searchMultipleOwners = input.flags['search-multiple-owners'] === true
       return check(await pool(), {address, searchMultipleOwners}, out)
     }),
-  info: ({input, out, pool}) =>
-    withAddress(input, async (address) => {
-      const {info} = await import('../actions/info.js')
-      return info(await pool(), address, out)
-    }),
+  info: ({input, out, pool}) => withAddress(input, async (address) => info(await pool(), address, out)),
   keyslot:
     ({input, out, pool}) =>
-    async () => {
-      const {keyslot} = await import('../actions/keyslot.js')
-      return keyslot(pool, input.argv, out)
-    },
+    () =>
+      keyslot(pool, input.argv, out),
 }
 
 /** The run, given the command's node address; undefined for a malformed one, which oclif's parser reports. */
@@ -79,12 +72,7 @@ class LazyPool {
 
   async get(): Promise<NodePool> {
     const password = typeof this.flags.password === 'string' ? this.flags.password : undefined
-    const settings = connectionSettingsFrom(this.flags as unknown as ConnectionFlags, password)
-    if (this.pool === undefined) {
-      const {NodePool} = await import('../redis/connection.js')
-      this.pool = new NodePool(settings)
-    }
-
+    this.pool ??= new NodePool(connectionSettingsFrom(this.flags as unknown as ConnectionFlags, password))
     return this.pool
   }
 }
