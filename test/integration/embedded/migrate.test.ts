@@ -196,10 +196,12 @@ test('MIGRATE KEYS to a target that drops the connection midway: keys it accepte
     await receiver.flushall()
   }
 
-  assert.deepEqual(outcomes[0], {
-    reply: 'IOERR error or timeout reading to target instance',
-    source: ['big'],
-    target: ['small'],
-  })
-  assert.deepEqual(outcomes[1], outcomes[0])
+  // Where the connection breaks is a race: the big key may still be on its way when the target closes
+  // (a write error: no reply was read, so the source deletes nothing) or already sent (a read error after
+  // the small key's OK: the source deletes the key the target accepted). Each is what Redis does then.
+  const expected = (reply: string) =>
+    reply.includes('writing')
+      ? {reply: 'IOERR error or timeout writing to target instance', source: ['big', 'small'], target: ['small']}
+      : {reply: 'IOERR error or timeout reading to target instance', source: ['big'], target: ['small']}
+  for (const outcome of outcomes) assert.deepEqual(outcome, expected(String(outcome.reply)))
 })
