@@ -40,9 +40,18 @@ function canBind(host: string, port: number): Promise<boolean> {
 const claimed = new Set<number>()
 
 /** A port P such that P and its cluster bus port P + 10000 are both free on `host`. */
+/**
+ * A random first port of `count` in a row whose cluster bus ports (+10000) stay below Linux's ephemeral
+ * range (32768 and up): a port found free there can be taken by any outgoing connection before the server
+ * binds it, which CI saw happen.
+ */
+export function randomPortBase(count = 1): number {
+  return 10_000 + Math.floor(Math.random() * (12_768 - count))
+}
+
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 25_000)
+    const port = randomPortBase()
     if (claimed.has(port) || claimed.has(port + 10_000)) continue
     // eslint-disable-next-line no-await-in-loop
     if ((await canBind(host, port)) && (await canBind(host, port + 10_000))) {

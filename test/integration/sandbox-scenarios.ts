@@ -15,6 +15,7 @@ import {keyHashSlot} from '../../src/cluster/keyslot.js'
 import {isAlive, portIsFree} from '../../src/sandbox/processes.js'
 import {type CliResult, jsonOf, runCli} from '../helpers/cli.js'
 import {
+  randomPortBase,
   redisCli,
   redisCliAsync,
   redisServerAvailable,
@@ -32,7 +33,7 @@ type NodeJson = {address: string; pid: null | number; port: number; role?: strin
 /** `count` ports in a row, each with its bus port (+10000) free too. */
 async function freePortRun(count: number): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 25_000)
+    const base = randomPortBase(count)
     const ports = Array.from({length: count}, (_, i) => base + i).flatMap((port) => [port, port + 10_000])
     // eslint-disable-next-line no-await-in-loop
     if ((await Promise.all(ports.map((port) => portIsFree('127.0.0.1', port)))).every(Boolean)) return base
@@ -146,7 +147,9 @@ export function sandboxScenarios(engine: Engine): void {
       // Measured, not asserted (no timing assertions): issue 5 wants it within 2 x node-timeout (2000 ms here).
       t.diagnostic(`replica promoted ${Date.now() - killedAt} ms after the kill (node timeout 1000 ms)`)
       await waitFor('every live node to report cluster_state:ok', () =>
-        [1, 2, 3, 4, 5].every((i) => /cluster_state:ok/.test(redisCli(['-p', String(port + i), 'CLUSTER', 'INFO']).output)),
+        [1, 2, 3, 4, 5].every((i) =>
+          /cluster_state:ok/.test(redisCli(['-p', String(port + i), 'CLUSTER', 'INFO']).output),
+        ),
       )
       const verdict = referenceCheck(`127.0.0.1:${heir}`)
       assert.equal(verdict.status, 0, verdict.output)
