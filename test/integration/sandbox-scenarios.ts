@@ -225,12 +225,13 @@ export function sandboxScenarios(engine: Engine): void {
       const lastPid = last.pid
       last.pid = bystander.pid!
       writeFileSync(join(dir, 'sandbox.json'), JSON.stringify(state))
+      // The node whose pid was replaced is ended here: left running, it could write its files while --purge removes them.
+      process.kill(lastPid, 'SIGKILL')
       const down = await sandbox(['down', '--purge', '--json'])
       assertOk(down)
       assert.equal(jsonOf<{stopped: number[]}>(down).stopped.length, 5)
       assert.equal(isAlive(bystander.pid!), true, 'the bystander still runs')
       for (const node of nodes.slice(0, 5)) assert.equal(isAlive(node.pid!), false, `${node.port} stopped`)
-      process.kill(lastPid, 'SIGKILL')
       assert.equal(existsSync(dir), false)
     })
   })
