@@ -4,6 +4,7 @@
  */
 import type {Redis} from 'ioredis'
 
+import {parseClusterNodes} from '../../src/cluster/nodes.js'
 import {RedisServer, type ServerOptions, startRedisServer, waitFor} from './servers.js'
 
 export type ClusterOptions = ServerOptions & {
@@ -44,6 +45,15 @@ export class TestCluster {
 
   async nodeId(node: RedisServer): Promise<string> {
     return this.with(node, async (client) => String(await client.call('CLUSTER', 'MYID')))
+  }
+
+  /** The replica of master `index`, found from the master's own view. */
+  async replicaOf(index: number): Promise<RedisServer> {
+    const master = this.masters[index]!
+    const id = await this.nodeId(master)
+    const view = parseClusterNodes(String(await this.with(master, (c) => c.call('CLUSTER', 'NODES'))))
+    const line = view.find((l) => l.masterId === id)!
+    return this.replicas.find((node) => node.port === line.port)!
   }
 
   /** Waits until every live node reports cluster_state:ok and knows `expectedNodes` nodes. */

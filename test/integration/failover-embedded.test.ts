@@ -25,15 +25,6 @@ describe('failover on embedded nodes', {skip: !redisServerAvailable() && !proces
   })
   after(() => cluster?.close())
 
-  /** The replica of master `index`, from the master's own view. */
-  async function replicaOf(index: number) {
-    const master = cluster!.masters[index]!
-    const id = await cluster!.nodeId(master)
-    const view = parseClusterNodes(String(await cluster!.with(master, (c) => c.call('CLUSTER', 'NODES'))))
-    const line = view.find((l) => l.masterId === id)!
-    return cluster!.replicas.find((node) => node.port === line.port)!
-  }
-
   /** cluster-replica-no-failover: when its master dies, the promotion must be slotctl's. */
   const keepFromPromotingItself = (replica: TestCluster['nodes'][number]) =>
     cluster!.with(replica, (c) => c.call('CONFIG', 'SET', 'cluster-replica-no-failover', 'yes'))
@@ -45,7 +36,7 @@ describe('failover on embedded nodes', {skip: !redisServerAvailable() && !proces
 
   it('swaps the roles, every node sees it when the command returns, and redis-cli check agrees', async (t) => {
     if (!requireRedisServer(t)) return
-    const replica = await replicaOf(0)
+    const replica = await cluster!.replicaOf(0)
     const result = await runCli(['failover', replica.address, '--json'])
     assert.equal(result.status, 0, result.stderr)
     assert.equal(jsonOf<FailoverJson>(result).newMaster, replica.address)
@@ -60,7 +51,7 @@ describe('failover on embedded nodes', {skip: !redisServerAvailable() && !proces
 
   it('with the master dead: refuses a coordinated failover (exit 2), and --force promotes the replica', async (t) => {
     if (!requireRedisServer(t)) return
-    const replica = await replicaOf(1)
+    const replica = await cluster!.replicaOf(1)
     forcedReplica = replica
     await keepFromPromotingItself(replica)
     cluster!.masters[1]!.kill()
@@ -77,7 +68,7 @@ describe('failover on embedded nodes', {skip: !redisServerAvailable() && !proces
 
   it('with most masters dead: --takeover promotes the replica without a vote', async (t) => {
     if (!requireRedisServer(t)) return
-    const replica = await replicaOf(2)
+    const replica = await cluster!.replicaOf(2)
     await keepFromPromotingItself(replica)
     // Two of the three slot-serving masters gone: no election can win any more.
     cluster!.masters[2]!.kill()

@@ -30,15 +30,6 @@ describe('failover on redis-server', () => {
   })
   after(() => cluster?.close())
 
-  /** The replica of `master`, found from the master's own view. */
-  async function replicaOf(index: number) {
-    const master = cluster!.masters[index]!
-    const id = await cluster!.nodeId(master)
-    const view = parseClusterNodes(String(await cluster!.with(master, (c) => c.call('CLUSTER', 'NODES'))))
-    const line = view.find((l) => l.masterId === id)!
-    return cluster!.replicas.find((node) => node.port === line.port)!
-  }
-
   const roleIn = async (viewer: (typeof cluster & {})['nodes'][number], port: number) => {
     const view = parseClusterNodes(String(await cluster!.with(viewer, (c) => c.call('CLUSTER', 'NODES'))))
     return view.find((line) => line.port === port)?.role
@@ -53,7 +44,7 @@ describe('failover on redis-server', () => {
 
   it('swaps the roles and every node sees it when the command returns', async (t) => {
     if (!requireRedisServer(t)) return
-    const replica = await replicaOf(0)
+    const replica = await cluster!.replicaOf(0)
     const result = await runCli(['failover', replica.address, ...auth, '--json'])
     assert.equal(result.status, 0, result.stderr)
     const json = jsonOf<FailoverJson>(result)
@@ -72,7 +63,7 @@ describe('failover on redis-server', () => {
 
   it('with the master dead: refuses a coordinated failover (exit 2), and --force promotes the replica', async (t) => {
     if (!requireRedisServer(t)) return
-    const replica = await replicaOf(1)
+    const replica = await cluster!.replicaOf(1)
     // Keep the replica from promoting itself when its master dies: the promotion must be ours.
     await cluster!.with(replica, (c) => c.call('CONFIG', 'SET', 'cluster-replica-no-failover', 'yes'))
     cluster!.masters[1]!.kill()
