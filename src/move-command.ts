@@ -4,16 +4,14 @@ import {join} from 'node:path'
 import {type Command, Flags} from '@oclif/core'
 
 import {SlotctlError} from './cluster/errors.js'
-import type {MovePlan} from './cluster/move-plan.js'
+import {DEFAULT_MIGRATION, type MigrationSettings, type MovePlan} from './cluster/move-plan.js'
 import {runPlan} from './ops/engine/run-plan.js'
 import type {NodePool} from './redis/connection.js'
 import {renderMoveReport, resumeCommand} from './ui/move-plan-view.js'
 import {moveProgress} from './ui/progress.js'
 import {confirmOrRefuse} from './ui/prompt.js'
 import {dryRunFlag, yesFlag} from './flags.js'
-import {DEFAULT_MIGRATION} from './cluster/move-plan.js'
 
-/** The `--json` result of a run of move steps (reshard, apply). */
 /** The flags of every command that moves slots on the migration engine (reshard, rebalance). */
 export const moveFlags = {
   concurrency: Flags.integer({
@@ -40,6 +38,23 @@ export const moveFlags = {
   yes: yesFlag,
 }
 
+/** The migration engine's settings, as the move flags set them. */
+export function migrationSettingsFrom(flags: {
+  concurrency: number
+  pipeline: number
+  replace: boolean
+  timeout: number
+}): MigrationSettings {
+  return {
+    ...DEFAULT_MIGRATION,
+    batchKeys: flags.pipeline,
+    perNodeLimit: flags.concurrency,
+    replace: flags.replace,
+    timeoutMs: flags.timeout,
+  }
+}
+
+/** The `--json` result of a run of move steps (reshard, apply). */
 export type MoveRunResult = {
   journal: string
   keysMoved: number

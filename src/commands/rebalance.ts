@@ -2,12 +2,12 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
 import {UsageError} from '../cluster/errors.js'
-import {assertHealthy, buildMovePlan, DEFAULT_MIGRATION, type MovePlan} from '../cluster/move-plan.js'
+import {assertHealthy, buildMovePlan, type MovePlan} from '../cluster/move-plan.js'
 import {type MasterBalance, planRebalance} from '../cluster/rebalance-plan.js'
 import {resolveMaster} from '../cluster/resolve-node.js'
 import {type ClusterSnapshot, masters, seedView} from '../cluster/snapshot.js'
 import {nodeArg} from '../flags.js'
-import {deliverMovePlan, moveFlags, type MovePlanOutcome} from '../move-command.js'
+import {deliverMovePlan, migrationSettingsFrom, moveFlags, type MovePlanOutcome} from '../move-command.js'
 import {withKeyEstimates} from '../ops/engine/estimate.js'
 import {readCluster} from '../redis/discover.js'
 import {paint} from '../ui/colour.js'
@@ -78,13 +78,7 @@ Exit status: 0 done or already balanced, 1 the cluster has problems or a move fa
   }
 
   private async plan(snapshot: ClusterSnapshot, steps: Parameters<typeof buildMovePlan>[2]): Promise<MovePlan> {
-    const settings = {
-      ...DEFAULT_MIGRATION,
-      batchKeys: this.flags.pipeline,
-      perNodeLimit: this.flags.concurrency,
-      replace: this.flags.replace,
-      timeoutMs: this.flags.timeout,
-    }
+    const settings = migrationSettingsFrom(this.flags)
     const pool = await this.pool()
     return buildMovePlan(snapshot, 'rebalance', await withKeyEstimates(pool, snapshot, steps), settings, new Date())
   }

@@ -2,13 +2,13 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
 import {UsageError} from '../cluster/errors.js'
-import {assertHealthy, buildMovePlan, DEFAULT_MIGRATION} from '../cluster/move-plan.js'
+import {assertHealthy, buildMovePlan} from '../cluster/move-plan.js'
 import {type ReshardRequest, planReshard} from '../cluster/reshard-plan.js'
 import {resolveMaster} from '../cluster/resolve-node.js'
 import {type ClusterSnapshot, masters, seedView} from '../cluster/snapshot.js'
 import {parseSlotRange} from '../cluster/slots.js'
 import {nodeArg} from '../flags.js'
-import {deliverMovePlan, moveFlags, type MovePlanOutcome} from '../move-command.js'
+import {deliverMovePlan, migrationSettingsFrom, moveFlags, type MovePlanOutcome} from '../move-command.js'
 import {withKeyEstimates} from '../ops/engine/estimate.js'
 import {readCluster} from '../redis/discover.js'
 import {nodeNamer, renderMovePlan} from '../ui/move-plan-view.js'
@@ -53,13 +53,7 @@ Exit status: 0 done, 1 the cluster has problems or a move failed, 2 bad argument
     const snapshot = await readCluster(pool, this.args.address)
     assertHealthy(snapshot)
     const request = await this.request(snapshot)
-    const settings = {
-      ...DEFAULT_MIGRATION,
-      batchKeys: this.flags.pipeline,
-      perNodeLimit: this.flags.concurrency,
-      replace: this.flags.replace,
-      timeoutMs: this.flags.timeout,
-    }
+    const settings = migrationSettingsFrom(this.flags)
     const steps = await withKeyEstimates(pool, snapshot, planReshard(masterSlots(snapshot), request))
     const plan = buildMovePlan(snapshot, 'reshard', steps, settings, new Date())
     if (this.flags['dry-run'] || this.flags['plan-out'] || !this.flags.yes)

@@ -16,18 +16,20 @@ const expressIds = new Set(['check', 'info', 'keyslot'])
 
 /** Runs the command line when it is for the express lane and says so; false leaves it to oclif. */
 export async function runExpress(words: string[], manifestUrl: URL): Promise<boolean> {
-  if (process.env.SLOTCTL_EXPRESS === '0') return false
+  const [id, ...rest] = words
+  const version = words.length === 1 && (id === '--version' || id === '-v')
+  // Every other command line goes to oclif without reading the manifest.
+  if (process.env.SLOTCTL_EXPRESS === '0' || id === undefined || !(version || expressIds.has(id))) return false
   const manifest = await readManifest(manifestUrl)
   if (manifest === undefined) return false
-  if (words.length === 1 && (words[0] === '--version' || words[0] === '-v')) {
+  if (version) {
     process.stdout.write(`slotctl/${manifest.version} ${process.platform}-${process.arch} node-${process.version}\n`)
     return true
   }
 
-  const [id, ...rest] = words
-  const command = id !== undefined && expressIds.has(id) ? manifest.commands[id] : undefined
+  const command = manifest.commands[id]
   const input = command && parseExpress(command, rest)
-  if (id === undefined || input === undefined || input.flags.askpass === true) return false
+  if (input === undefined || input.flags.askpass === true) return false
   // Loaded only now (one pre-linked file, see scripts/bundle.mjs): `--version` and declined command lines
   // never pay for the connection layer.
   const {runCommand} = await import('./run.js')

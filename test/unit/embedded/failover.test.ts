@@ -9,7 +9,10 @@ const id = (letter: string) => letter.repeat(40)
 const NODE_TIMEOUT_MS = 1000
 
 /** Masters a, b, c with a third of the slots each (epochs 1, 2, 3), and `me`, seen from `viewer`. */
-function cluster(viewer: 'a' | 'replica'): {state: ClusterState; nodes: Record<'a' | 'b' | 'c' | 'replica', ClusterNode>} {
+function cluster(viewer: 'a' | 'replica'): {
+  state: ClusterState
+  nodes: Record<'a' | 'b' | 'c' | 'replica', ClusterNode>
+} {
   const nodes = {
     a: new ClusterNode(id('a'), '127.0.0.1', 7000, 17_000),
     b: new ClusterNode(id('b'), '127.0.0.1', 7001, 17_001),
@@ -117,10 +120,10 @@ describe('Failover election (replica side)', () => {
     assert.deepEqual(recorded.requests, [{configEpoch: 1, forceAck: true, slots: 5462}])
   })
 
-  it('with data older than the validity factor allows it waits for a manual failover', () => {
+  /** The vote requests of a replica whose master failed at 0: none of its own by 5 s, then a FORCE failover at 6 s. */
+  function requestsWaitingForManual(options: Parameters<typeof hooks>[1]) {
     const {nodes, state} = cluster('replica')
-    // Down for node-timeout (allowed), plus the 10 s ping period and 10 x node-timeout, plus 1 ms.
-    const {hooks: h, recorded} = hooks(() => 100, {dataAgeMs: NODE_TIMEOUT_MS + 10_000 + 10 * NODE_TIMEOUT_MS + 1})
+    const {hooks: h, recorded} = hooks(() => 100, options)
     const failover = new Failover(state, h)
     nodes.a.fail = true
     failover.tick(0)
@@ -129,21 +132,18 @@ describe('Failover election (replica side)', () => {
     failover.startManual('FORCE', 6000)
     failover.tick(6000)
     failover.tick(6100)
-    assert.equal(recorded.requests.length, 1)
+    return recorded.requests
+  }
+
+  it('with data older than the validity factor allows it waits for a manual failover', () => {
+    // Down for node-timeout (allowed), plus the 10 s ping period and 10 x node-timeout, plus 1 ms.
+    const requests = requestsWaitingForManual({dataAgeMs: NODE_TIMEOUT_MS + 10_000 + 10 * NODE_TIMEOUT_MS + 1})
+    assert.equal(requests.length, 1)
   })
 
   it('with cluster-replica-no-failover it waits for a manual failover', () => {
-    const {nodes, state} = cluster('replica')
-    const {hooks: h, recorded} = hooks(() => 100, {noAutomaticFailover: true})
-    const failover = new Failover(state, h)
-    nodes.a.fail = true
-    failover.tick(0)
-    failover.tick(5000)
-    assert.deepEqual(recorded.requests, [])
-    failover.startManual('FORCE', 6000)
-    failover.tick(6000)
-    failover.tick(6100)
-    assert.deepEqual(recorded.requests, [{configEpoch: 1, forceAck: true, slots: 5462}])
+    const requests = requestsWaitingForManual({noAutomaticFailover: true})
+    assert.deepEqual(requests, [{configEpoch: 1, forceAck: true, slots: 5462}])
   })
 
   it('TAKEOVER takes the slots at once with a new epoch of its own', () => {
