@@ -1,9 +1,11 @@
 // Bundles each command (and the embedded node's daemon) into dist/ with esbuild.
+// The build goes to a directory of its own next to dist/ and is renamed into place when complete, so
+// that a test or a command run during a build finds the old build or the new one, never a partial one.
 // Why: loading ioredis, chalk and cli-table3 as hundreds of small CommonJS files cost most of
 // `check`'s start-up; one pre-linked chunk loads several times faster. @oclif/core stays external
 // so that oclif's own class checks see a single copy of it.
 import {build} from 'esbuild'
-import {readdirSync, statSync} from 'node:fs'
+import {readdirSync, renameSync, rmSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
 function entries(dir) {
@@ -26,24 +28,47 @@ const common = {
   target: 'node20',
 }
 
-await build({
-  ...common,
-  chunkNames: 'chunks/[name]-[hash]',
-  // The daemon runs embedded nodes in a detached process; it is a program of its own.
-  entryPoints: [...entries('src/commands'), ...entries('src/hooks'), 'src/index.ts', 'src/embedded/daemon.ts'],
-  external: ['@oclif/core', '@inquirer/prompts'],
-  outbase: 'src',
-  outdir: 'dist',
-  splitting: true,
-})
+async function bundle(outdir) {
+  await build({
+    ...common,
+    chunkNames: 'chunks/[name]-[hash]',
+    // The daemon runs embedded nodes in a detached process; it is a program of its own.
+    entryPoints: [...entries('src/commands'), ...entries('src/hooks'), 'src/index.ts', 'src/embedded/daemon.ts'],
+    external: ['@oclif/core', '@inquirer/prompts'],
+    outbase: 'src',
+    outdir,
+    splitting: true,
+  })
 
-// The express lane (src/express) in two single files, no shared chunks: its entry decides whether the
-// command line is its own, then loads run.js, which holds everything check, info and keyslot need.
-// Every extra module file costs start-up time (resolution, reading, compiling) that these commands feel.
-await build({...common, entryPoints: ['src/express/run.ts'], outfile: 'dist/express/run.js'})
-await build({
-  ...common,
-  entryPoints: ['src/express/index.ts'],
-  external: ['./run.js'],
-  outfile: 'dist/express/index.js',
-})
+  // The express lane (src/express) in two single files, no shared chunks: its entry decides whether the
+  // command line is its own, then loads run.js, which holds everything check, info and keyslot need.
+  // Every extra module file costs start-up time (resolution, reading, compiling) that these commands feel.
+  await build({...common, entryPoints: ['src/express/run.ts'], outfile: join(outdir, 'express/run.js')})
+  await build({
+    ...common,
+    entryPoints: ['src/express/index.ts'],
+    external: ['./run.js'],
+    outfile: join(outdir, 'express/index.js'),
+  })
+}
+
+// Each rename is atomic; only a path looked up in the instant between the two can miss.
+function swapIntoPlace(newBuild, dist) {
+  const previous = `${newBuild}-previous`
+  try {
+    renameSync(dist, previous)
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error
+  }
+  renameSync(newBuild, dist)
+  rmSync(previous, {force: true, recursive: true})
+}
+
+const outdir = `dist.tmp-${process.pid}`
+try {
+  await bundle(outdir)
+} catch (error) {
+  rmSync(outdir, {force: true, recursive: true})
+  throw error
+}
+swapIntoPlace(outdir, 'dist')
