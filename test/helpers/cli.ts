@@ -3,7 +3,10 @@
  * `npx tsc -p tsconfig.json && npx oclif manifest`). SLOTCTL_DEV=1 runs src through tsx instead (slower start).
  */
 import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
+import {mkdtempSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
+import type {TestContext} from 'node:test'
 import {fileURLToPath} from 'node:url'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
@@ -18,12 +21,22 @@ export type CliResult = {
 }
 
 export type CliOptions = {
-  /** Working directory (where plan files and journals land); the repository by default. */
+  /** Working directory (where plan files and journals land; see scratchDir); the repository by default. */
   cwd?: string
   env?: Record<string, string | undefined>
   /** Written to stdin, which is then closed. */
   input?: string
   timeoutMs?: number
+}
+
+/**
+ * A directory to run slotctl in, removed when the test ends: a reshard or rebalance without --plan-out saves
+ * its plan and journal under .slotctl/ of its working directory, which must not be the repository.
+ */
+export function scratchDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'slotctl-work-'))
+  t.after(() => rmSync(dir, {force: true, recursive: true}))
+  return dir
 }
 
 /** Runs `slotctl ARGS...` with no terminal attached (stdin, stdout and stderr are pipes) and no colour. */
@@ -62,7 +75,7 @@ export function jsonOf<T = Record<string, unknown>>(result: CliResult): T {
 /** Starts `slotctl ARGS...` as runCli does and leaves it running: for commands that go on until stopped (watch). */
 export function spawnCli(args: string[], options: CliOptions = {}): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, [bin, ...args], {
-    cwd: root,
+    cwd: options.cwd ?? root,
     env: {...process.env, NO_COLOR: '1', REDISCLI_CLUSTER_YES: undefined, ...options.env},
     stdio: ['pipe', 'pipe', 'pipe'],
   })

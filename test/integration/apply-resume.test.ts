@@ -96,17 +96,10 @@ describe('kill -9 at any point, then apply --resume', {skip: !redisServerAvailab
 
   it('stops cleanly on Ctrl-C (exit 130, says how to continue), and the resume finishes the run', async (t) => {
     if (!requireRedisServer(t)) return
-    const child = spawnCli([
-      'reshard',
-      cluster.seed,
-      '--from',
-      'all',
-      '--to',
-      cluster.masters[1]!.address,
-      '--slots',
-      '6000',
-      '--yes',
-    ])
+    const child = spawnCli(
+      ['reshard', cluster.seed, '--from', 'all', '--to', cluster.masters[1]!.address, '--slots', '6000', '--yes'],
+      {cwd: work},
+    )
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
@@ -118,11 +111,7 @@ describe('kill -9 at any point, then apply --resume', {skip: !redisServerAvailab
     assert.equal(status, 130, `${stdout}${stderr}`)
     const file = /Continue with: slotctl apply (\S+) --resume/.exec(stdout)?.[1]
     assert.ok(file, stdout)
-    const path = join(process.cwd(), file)
-    t.after(() => {
-      rmSync(path, {force: true})
-      rmSync(`${path}.journal`, {force: true})
-    })
+    const path = join(work, file)
     const resumed = await runCli(['apply', path, '--resume', '--yes'])
     assert.equal(resumed.status, 0, resumed.stderr)
     assert.ok(await planDone(cluster, path))

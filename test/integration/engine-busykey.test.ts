@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict'
-import {rmSync} from 'node:fs'
-import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {keyHashSlot} from '../../src/cluster/keyslot.js'
-import {runCli} from '../helpers/cli.js'
+import {runCli, scratchDir} from '../helpers/cli.js'
 import {startCluster, type TestCluster} from '../helpers/cluster.js'
 import {type RedisServer, redisServerAvailable, referenceCheck, requireRedisServer} from '../helpers/servers.js'
 
@@ -46,7 +44,11 @@ describe(
       if (!requireRedisServer(t)) return
       const key = sourceKey('busy')
       const slot = await duplicate(key, 'different')
-      const failed = await runCli(['reshard', source.address, '--to', target.address, '--range', String(slot), '--yes'])
+      const cwd = scratchDir(t)
+      const failed = await runCli(
+        ['reshard', source.address, '--to', target.address, '--range', String(slot), '--yes'],
+        {cwd},
+      )
       assert.equal(failed.status, 1, failed.stderr)
       assert.ok(failed.stderr.includes(`different values: "${key}"`), failed.stderr)
       assert.match(failed.stderr, /Nothing was overwritten/)
@@ -54,14 +56,10 @@ describe(
       assert.equal(await onTarget(key), 'different')
       const file = /continue with: slotctl apply (\S+) --resume/.exec(failed.stderr)?.[1]
       assert.ok(file, failed.stderr)
-      t.after(() => {
-        rmSync(join(process.cwd(), file), {force: true})
-        rmSync(join(process.cwd(), `${file}.journal`), {force: true})
-      })
 
       // The operator decides the target copy is a stale duplicate of the same value.
       await cluster.with(target, async (c) => (await c.call('ASKING'), c.set(key, 'from-source')))
-      const resumed = await runCli(['apply', file, '--resume', '--yes'])
+      const resumed = await runCli(['apply', file, '--resume', '--yes'], {cwd})
       assert.equal(resumed.status, 0, resumed.stderr)
       assert.equal(await cluster.with(target, (c) => c.get(key)), 'from-source')
       assert.equal(await cluster.with(source, (c) => c.call('CLUSTER', 'COUNTKEYSINSLOT', slot)), 0)
@@ -73,16 +71,10 @@ describe(
       if (!requireRedisServer(t)) return
       const key = sourceKey('replace')
       const slot = await duplicate(key, 'different')
-      const moved = await runCli([
-        'reshard',
-        source.address,
-        '--to',
-        target.address,
-        '--range',
-        String(slot),
-        '--replace',
-        '--yes',
-      ])
+      const moved = await runCli(
+        ['reshard', source.address, '--to', target.address, '--range', String(slot), '--replace', '--yes'],
+        {cwd: scratchDir(t)},
+      )
       assert.equal(moved.status, 0, moved.stderr)
       assert.equal(await cluster.with(target, (c) => c.get(key)), 'from-source')
       const verdict = referenceCheck(cluster.seed)

@@ -8,7 +8,7 @@ import {after, before, describe, it} from 'node:test'
 
 import {parseClusterNodes} from '../../src/cluster/nodes.js'
 import {countSlots} from '../../src/cluster/slots.js'
-import {type CliResult, jsonOf, runCli} from '../helpers/cli.js'
+import {type CliResult, jsonOf, runCli, scratchDir} from '../helpers/cli.js'
 import {
   clusterNodesOf,
   type Engine,
@@ -18,7 +18,7 @@ import {
   withClient,
 } from '../helpers/lifecycle.js'
 import {redisServerAvailable, requireRedisServer, waitFor} from '../helpers/servers.js'
-import {checksum, removeSavedPlan, seedKeys} from './reshard-support.js'
+import {checksum, seedKeys} from './reshard-support.js'
 
 type Balance = {after: number; before: number; id: string; share: number; tolerance: number}
 type RebalanceJson = {balance: Balance[]; balanced?: true; keysMoved?: number; plan?: unknown; slotsMoved?: number}
@@ -116,8 +116,8 @@ export function rebalanceScenarios(engine: Engine): void {
     it('--use-empty-masters --yes: every master within 2% of a quarter, every key intact, redis-cli check clean', async (t) => {
       if (!requireRedisServer(t)) return
       const keysBefore = await checksum(await mastersOf(all))
-      const result = await runCli(['rebalance', cluster!.seed, '--use-empty-masters', '--yes', '--json'])
-      removeSavedPlan(result)
+      const cwd = scratchDir(t)
+      const result = await runCli(['rebalance', cluster!.seed, '--use-empty-masters', '--yes', '--json'], {cwd})
       assert.equal(result.status, 0, result.stderr)
       const json = jsonOf<RebalanceJson>(result)
       assert.ok((json.slotsMoved ?? 0) > 3900 && (json.keysMoved ?? 0) > 1500, JSON.stringify(json))
@@ -126,7 +126,7 @@ export function rebalanceScenarios(engine: Engine): void {
       assert.deepEqual(await checksum(await mastersOf(all)), keysBefore)
       const verdict = await judge(cluster!.seed)
       assert.equal(verdict.status, 0, verdict.output)
-      const again = await runCli(['rebalance', cluster!.seed, '--use-empty-masters', '--yes', '--json'])
+      const again = await runCli(['rebalance', cluster!.seed, '--use-empty-masters', '--yes', '--json'], {cwd})
       assert.equal(again.status, 0, again.stderr)
       assert.equal(jsonOf<RebalanceJson>(again).balanced, true)
     })
@@ -135,8 +135,9 @@ export function rebalanceScenarios(engine: Engine): void {
       if (!requireRedisServer(t)) return
       const keysBefore = await checksum(await mastersOf(all))
       const drained = cluster!.masters[1]!
-      const result = await runCli(['rebalance', cluster!.seed, '--weight', `${drained.address}=0`, '--yes', '--json'])
-      removeSavedPlan(result)
+      const result = await runCli(['rebalance', cluster!.seed, '--weight', `${drained.address}=0`, '--yes', '--json'], {
+        cwd: scratchDir(t),
+      })
       assert.equal(result.status, 0, result.stderr)
       const counts = await slotCounts(all)
       assert.equal(counts.get(drained.address), 0)

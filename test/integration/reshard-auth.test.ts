@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
 import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
-import {jsonOf, runCli} from '../helpers/cli.js'
+import {jsonOf, runCli, scratchDir} from '../helpers/cli.js'
 import {startCluster} from '../helpers/cluster.js'
 import {redisServerAvailable, referenceCheck, requireRedisServer} from '../helpers/servers.js'
-import {checksum, removeSavedPlan, seedKeys} from './reshard-support.js'
+import {checksum, seedKeys} from './reshard-support.js'
 
 const PASSWORD = 'n0t-in-any-output'
 
@@ -18,10 +19,10 @@ describe('reshard with a password', {skip: !redisServerAvailable() && !process.e
     await seedKeys(masters[0]!, 3000)
     const before = await checksum(masters)
     const args = ['reshard', cluster.seed, '--from', 'all', '--to', cluster.masters[1]!.address, '--slots', '2000']
-    const result = await runCli([...args, '--yes', '--json'], {env: {REDISCLI_AUTH: PASSWORD}})
-    t.after(() => removeSavedPlan(result))
+    const cwd = scratchDir(t)
+    const result = await runCli([...args, '--yes', '--json'], {cwd, env: {REDISCLI_AUTH: PASSWORD}})
     assert.equal(result.status, 0, result.stderr)
-    const {plan} = jsonOf<{plan: string}>(result)
+    const plan = join(cwd, jsonOf<{plan: string}>(result).plan)
     const files = `${readFileSync(plan, 'utf8')}${readFileSync(`${plan}.journal`, 'utf8')}`
     assert.equal(jsonOf<{slotsMoved: number}>(result).slotsMoved, 2000)
     assert.ok(![result.stdout, result.stderr, files].some((text) => text.includes(PASSWORD)))

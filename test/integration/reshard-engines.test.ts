@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict'
 import {describe, it, type TestContext} from 'node:test'
 
-import {jsonOf, runCli} from '../helpers/cli.js'
+import {jsonOf, runCli, scratchDir} from '../helpers/cli.js'
 import {startCluster} from '../helpers/cluster.js'
 import {redisServerAvailable, referenceCheck, requireRedisServer} from '../helpers/servers.js'
 import {createCluster, referenceCheck as referenceCheckAsync, startNodes} from './embedded/embedded-nodes.js'
-import {checksum, incrementThroughout, type Node, removeSavedPlan, seedKeys} from './reshard-support.js'
+import {checksum, incrementThroughout, type Node, seedKeys} from './reshard-support.js'
 
 /** A running 3-master cluster, whichever engine runs it. */
 type Engine = {
@@ -52,8 +52,7 @@ for (const [name, start] of Object.entries(engines)) {
       const before = await checksum(engine.masters)
       const counters = incrementThroughout(engine.masters[0]!)
       const args = ['--from', 'all', '--to', engine.targetId.slice(0, 10), '--slots', '3000', '--yes', '--json']
-      const result = await runCli(['reshard', engine.seed, ...args])
-      t.after(() => removeSavedPlan(result))
+      const result = await runCli(['reshard', engine.seed, ...args], {cwd: scratchDir(t)})
       const {acknowledged, errors, finals} = await counters.stop()
       assert.equal(result.status, 0, result.stderr)
       const summary = jsonOf<{keysMoved: number; keysPerSecond: number; seconds: number; slotsMoved: number}>(result)

@@ -148,7 +148,10 @@ export function incrementThroughout(seed: Node, counters = 50) {
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
-/** Deletes the plan and journal a run without --plan-out saved under .slotctl/ (the CLI runs in the repo root). */
+/**
+ * Deletes the plan and journal a run without --plan-out saved under .slotctl/, for the benches, which run the
+ * CLI in the repo root (tests run it in a scratchDir instead).
+ */
 export function removeSavedPlan(result: {stderr: string; stdout: string}): void {
   const file = /Plan saved to (\S+);/.exec(result.stderr)?.[1] ?? /"plan": "([^"]+)"/.exec(result.stdout)?.[1]
   if (file === undefined) return

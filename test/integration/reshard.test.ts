@@ -4,10 +4,10 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
-import {jsonOf, runCli} from '../helpers/cli.js'
+import {jsonOf, runCli, scratchDir} from '../helpers/cli.js'
 import {startCluster, type TestCluster} from '../helpers/cluster.js'
 import {redisServerAvailable, referenceCheck, requireRedisServer} from '../helpers/servers.js'
-import {checksum, removeSavedPlan, seedKeys} from './reshard-support.js'
+import {checksum, seedKeys} from './reshard-support.js'
 
 type Summary = {keysMoved: number; keysPerSecond: number; seconds: number; slotsMoved: number; stopped: boolean}
 
@@ -49,15 +49,17 @@ describe(
         .find((line) => line.includes('myself'))!
         .split(' ')
         .slice(8)
-      const result = await runCli([
-        'reshard',
-        cluster.seed,
-        '--to',
-        cluster.masters[1]!.address,
-        ...ranges.flatMap((r) => ['--range', r]),
-        '--yes',
-      ])
-      t.after(() => removeSavedPlan(result))
+      const result = await runCli(
+        [
+          'reshard',
+          cluster.seed,
+          '--to',
+          cluster.masters[1]!.address,
+          ...ranges.flatMap((r) => ['--range', r]),
+          '--yes',
+        ],
+        {cwd: scratchDir(t)},
+      )
       assert.equal(result.status, 0, result.stderr)
       assert.match(result.stdout, /slots and \d+ keys moved/)
       await cluster.waitHealthy()
