@@ -4,7 +4,8 @@ import type {Output} from './actions/output.js'
 import {ExitCode, SlotctlError, UsageError} from './cluster/errors.js'
 import {connectionFlags} from './flags.js'
 import {NodePool} from './redis/connection.js'
-import {connectionSettingsFrom} from './redis/settings.js'
+import {ReaderPool} from './redis/reader-pool.js'
+import {type ConnectionSettings, connectionSettingsFrom} from './redis/settings.js'
 import {errorDocument, errorLines} from './ui/errors.js'
 import {canPrompt} from './ui/prompt.js'
 
@@ -23,7 +24,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   protected args!: CommandArgs<T>
   protected flags!: CommandFlags<T>
-  private openPool: NodePool | undefined
+  private nodePool: Promise<NodePool> | undefined
+  private readerPool: Promise<ReaderPool> | undefined
+  private settings: Promise<ConnectionSettings> | undefined
 
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
     if (error instanceof SlotctlError) {
@@ -45,7 +48,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async finally(error: Error | undefined): Promise<unknown> {
-    await this.openPool?.close()
+    const pools = [this.nodePool, this.readerPool]
+    await Promise.all(pools.map(async (pending) => (await pending?.catch(() => undefined))?.close()))
     return super.finally(error)
   }
 
@@ -68,12 +72,25 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /** The shared connection pool, built from the connection flags on first use. */
-  protected async pool(): Promise<NodePool> {
-    if (this.openPool) return this.openPool
-    const flags = this.flags as CommandFlags<typeof BaseCommand>
-    const settings = connectionSettingsFrom(flags, flags.password)
-    this.openPool = new NodePool(flags.askpass ? {...settings, password: await askPassword()} : settings)
-    return this.openPool
+  protected pool(): Promise<NodePool> {
+    this.nodePool ??= this.connectionSettings().then((settings) => new NodePool(settings))
+    return this.nodePool
+  }
+
+  /** Connections for commands that only read the cluster: much quicker to load than the pool (see ReaderPool). */
+  protected reader(): Promise<ReaderPool> {
+    this.readerPool ??= this.connectionSettings().then((settings) => new ReaderPool(settings))
+    return this.readerPool
+  }
+
+  /** The settings from the connection flags, asking for the password once when --askpass says so. */
+  private connectionSettings(): Promise<ConnectionSettings> {
+    this.settings ??= (async () => {
+      const flags = this.flags as CommandFlags<typeof BaseCommand>
+      const settings = connectionSettingsFrom(flags, flags.password)
+      return flags.askpass ? {...settings, password: await askPassword()} : settings
+    })()
+    return this.settings
   }
 }
 

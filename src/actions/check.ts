@@ -1,7 +1,6 @@
 import {checkCluster, type Finding, isHealthy} from '../cluster/checks.js'
 import {ExitCode} from '../cluster/errors.js'
-import type {NodePool} from '../redis/connection.js'
-import {readCluster} from '../redis/discover.js'
+import {type ClusterReader, readCluster} from '../redis/discover.js'
 import {renderFindings, renderMasters, renderVerdict} from '../ui/cluster-view.js'
 import {describeNodes, type NodeSummary} from '../ui/json.js'
 import type {Output} from './output.js'
@@ -15,7 +14,7 @@ export type CheckResult = {
 }
 
 /** `slotctl check`: the masters, the findings and a verdict; exit status 1 when the cluster is not healthy. */
-export async function check(pool: NodePool, input: CheckInput, out: Output): Promise<CheckResult> {
+export async function check(pool: ClusterReader, input: CheckInput, out: Output): Promise<CheckResult> {
   const snapshot = await readCluster(pool, input.address, {searchMultipleOwners: input.searchMultipleOwners})
   const problems = checkCluster(snapshot)
   const healthy = isHealthy(problems)

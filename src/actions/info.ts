@@ -1,8 +1,7 @@
 import {numberField} from '../cluster/info.js'
 import {type ClusterSnapshot, masters, replicasOf} from '../cluster/snapshot.js'
 import {countSlots} from '../cluster/slots.js'
-import type {NodePool} from '../redis/connection.js'
-import {readCluster} from '../redis/discover.js'
+import {type ClusterReader, readCluster} from '../redis/discover.js'
 import {renderTable} from '../ui/table.js'
 import type {Output} from './output.js'
 
@@ -22,7 +21,7 @@ export type InfoResult = {
 }
 
 /** `slotctl info`: per master its keys, slots, replicas and memory, then the totals. */
-export async function info(pool: NodePool, address: string, out: Output): Promise<InfoResult> {
+export async function info(pool: ClusterReader, address: string, out: Output): Promise<InfoResult> {
   const result = summarise(await readCluster(pool, address))
   const rows = result.masters.map((m) => [
     m.address,

@@ -4,7 +4,7 @@ import {formatAddress, parseAddress} from '../cluster/address.js'
 import type {NodeRef} from '../cluster/checks.js'
 import {hashTag, keyHashSlot} from '../cluster/keyslot.js'
 import {isMyself, type NodeLine} from '../cluster/nodes.js'
-import type {NodePool} from '../redis/connection.js'
+import type {ClusterReader} from '../redis/discover.js'
 import {renderTable} from '../ui/table.js'
 import type {Output} from './output.js'
 
@@ -20,7 +20,7 @@ export type KeySlot = {
 export type KeyslotResult = {keys: KeySlot[]; node?: string}
 
 /** `slotctl keyslot`: each word's hash slot; when the last of several words is a node, each slot's owner too. */
-export async function keyslot(pool: () => Promise<NodePool>, words: string[], out: Output): Promise<KeyslotResult> {
+export async function keyslot(pool: () => Promise<ClusterReader>, words: string[], out: Output): Promise<KeyslotResult> {
   const last = words.at(-1)
   const node = words.length > 1 && last !== undefined ? asNode(last) : undefined
   const keys = node === undefined ? words : words.slice(0, -1)
@@ -46,10 +46,10 @@ export async function keyslot(pool: () => Promise<NodePool>, words: string[], ou
 }
 
 /** Slot -> owning master, as `node` sees the cluster. */
-async function ownersFrom(pool: NodePool, node: string): Promise<(slot: number) => NodeRef | null> {
+async function ownersFrom(pool: ClusterReader, node: string): Promise<(slot: number) => NodeRef | null> {
   // Loaded here: hashing keys alone never needs the connection layer.
   const {addressOf, readNode} = await import('../redis/discover.js')
-  const reading = await readNode(await pool.connect(node), node)
+  const reading = await readNode(pool, node)
   const masters = reading.view.filter((line) => line.role === 'master')
   const refOf = (line: NodeLine): NodeRef => ({
     address: isMyself(line) ? reading.address : addressOf(line),

@@ -26,6 +26,6 @@ Exit status: 0 healthy (warnings allowed), 1 problems found, 2 bad arguments, 3 
 
   async run(): Promise<CheckResult> {
     const input = {address: this.args.address, searchMultipleOwners: this.flags['search-multiple-owners']}
-    return check(await this.pool(), input, this.output)
+    return check(await this.reader(), input, this.output)
   }
 }

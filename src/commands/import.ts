@@ -6,7 +6,8 @@ import {ExitCode} from '../cluster/errors.js'
 import {formatAddress, parseAddress} from '../cluster/address.js'
 import {nodeArg} from '../flags.js'
 import {type ImportCounts, prepareImport, runImport} from '../ops/import.js'
-import {type ConnectionSettings, NodePool} from '../redis/connection.js'
+import {NodePool} from '../redis/connection.js'
+import type {ConnectionSettings} from '../redis/settings.js'
 import {paint} from '../ui/colour.js'
 
 export type ImportResult = ImportCounts & {elapsedMs: number; from: string}

@@ -15,6 +15,6 @@ export default class Info extends BaseCommand<typeof Info> {
   static override summary = 'Show keys, slots, replicas and memory per master.'
 
   async run(): Promise<InfoResult> {
-    return info(await this.pool(), this.args.address, this.output)
+    return info(await this.reader(), this.args.address, this.output)
   }
 }

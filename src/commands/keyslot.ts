@@ -25,6 +25,6 @@ The last argument counts as a node when there are two or more arguments and it r
 
   async run(): Promise<KeyslotResult> {
     const {argv} = await this.parse(Keyslot)
-    return keyslot(() => this.pool(), argv.map(String), this.output)
+    return keyslot(() => this.reader(), argv.map(String), this.output)
   }
 }

@@ -4,12 +4,12 @@ import {keyslot} from '../actions/keyslot.js'
 import type {Output} from '../actions/output.js'
 import {formatAddress, parseAddress} from '../cluster/address.js'
 import {ExitCode, SlotctlError} from '../cluster/errors.js'
-import {NodePool} from '../redis/connection.js'
+import {ReaderPool} from '../redis/reader-pool.js'
 import {type ConnectionFlags, connectionSettingsFrom} from '../redis/settings.js'
 import {errorDocument, errorLines} from '../ui/errors.js'
 import type {FlagValues, ParsedInput} from './parse.js'
 
-type ExpressContext = {input: ParsedInput; out: Output; pool: () => Promise<NodePool>}
+type ExpressContext = {input: ParsedInput; out: Output; pool: () => Promise<ReaderPool>}
 
 /** Per command: undefined when its arguments are not for the express lane, else the run. */
 const expressCommands: Record<string, (context: ExpressContext) => (() => Promise<unknown>) | undefined> = {
@@ -62,7 +62,7 @@ function outputFor(json: boolean): Output {
 
 /** The connection pool, built from the flags on first use (a bad TLS flag fails then, as on oclif's path). */
 class LazyPool {
-  private pool: NodePool | undefined
+  private pool: ReaderPool | undefined
 
   constructor(private readonly flags: FlagValues) {}
 
@@ -70,9 +70,9 @@ class LazyPool {
     await this.pool?.close()
   }
 
-  async get(): Promise<NodePool> {
+  async get(): Promise<ReaderPool> {
     const password = typeof this.flags.password === 'string' ? this.flags.password : undefined
-    this.pool ??= new NodePool(connectionSettingsFrom(this.flags as unknown as ConnectionFlags, password))
+    this.pool ??= new ReaderPool(connectionSettingsFrom(this.flags as unknown as ConnectionFlags, password))
     return this.pool
   }
 }

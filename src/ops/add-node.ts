@@ -13,7 +13,8 @@ import {chooseMasterForReplica} from '../cluster/replica-choice.js'
 import {resolveMaster} from '../cluster/resolve-node.js'
 import {type ClusterSnapshot, type NodeReading, seedView} from '../cluster/snapshot.js'
 import {countSlots} from '../cluster/slots.js'
-import {describeConnectError, type NodePool} from '../redis/connection.js'
+import {describeConnectError} from '../redis/connect-error.js'
+import type {NodePool} from '../redis/connection.js'
 import {addressOf, readCluster, readNode} from '../redis/discover.js'
 import {
   allOf,
@@ -57,7 +58,7 @@ export async function prepareAddNode(pool: NodePool, request: AddNodeRequest): P
 
 async function readNewNode(pool: NodePool, address: string): Promise<NodeReading> {
   try {
-    return await readNode(await pool.connect(address), address)
+    return await readNode(pool, address)
   } catch (error) {
     throw error instanceof SlotctlError ? error : describeConnectError(address, error, pool.settings)
   }

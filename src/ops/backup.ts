@@ -5,16 +5,17 @@
 import {once} from 'node:events'
 import {createWriteStream} from 'node:fs'
 import {mkdir, writeFile} from 'node:fs/promises'
-import {connect as connectTcp, type Socket} from 'node:net'
+import type {Socket} from 'node:net'
 import {join} from 'node:path'
-import {connect as connectTls} from 'node:tls'
 
-import {parseAddress} from '../cluster/address.js'
 import {type BackupManifest, backupManifest} from '../cluster/backup-manifest.js'
 import {checkCluster} from '../cluster/checks.js'
 import {ConnectionError, OperationError, UsageError} from '../cluster/errors.js'
 import {masters} from '../cluster/snapshot.js'
-import {type ConnectionSettings, describeConnectError, type NodePool, tlsOptions} from '../redis/connection.js'
+import {describeConnectError} from '../redis/connect-error.js'
+import type {NodePool} from '../redis/connection.js'
+import {authArgs, type ConnectionSettings} from '../redis/settings.js'
+import {encodeCommand, openSocket} from '../redis/socket.js'
 import {readCluster} from '../redis/discover.js'
 import {messageOf} from './nodes.js'
 
@@ -55,8 +56,8 @@ export async function fetchRdb(address: string, settings: ConnectionSettings, fi
   socket.setTimeout(idleTimeoutMs, () => socket.destroy(new Error(`no data for ${idleTimeoutMs} ms`)))
   const reader = new ByteReader(socket)
   try {
-    if (settings.password !== undefined) {
-      const credentials = settings.user === undefined ? [settings.password] : [settings.user, settings.password]
+    const credentials = authArgs(settings)
+    if (credentials) {
       await reader.command(socket, 'AUTH', ...credentials).catch((error: unknown) => {
         throw describeConnectError(address, error, settings)
       })
@@ -64,7 +65,7 @@ export async function fetchRdb(address: string, settings: ConnectionSettings, fi
 
     // Tells Redis 7 that no replication stream will follow the RDB; older servers do not know it, which is fine.
     await reader.command(socket, 'REPLCONF', 'rdb-only', '1').catch(() => undefined)
-    socket.write(resp(['SYNC']))
+    socket.write(encodeCommand(['SYNC']))
     return await saveTo(file, reader, await reader.rdbLength())
   } catch (error) {
     if (error instanceof ConnectionError) throw error
@@ -74,22 +75,6 @@ export async function fetchRdb(address: string, settings: ConnectionSettings, fi
     })
   } finally {
     socket.destroy()
-  }
-}
-
-async function openSocket(address: string, settings: ConnectionSettings): Promise<Socket> {
-  const target = parseAddress(address)
-  const socket = settings.tls
-    ? connectTls({host: target.host, port: target.port, ...tlsOptions(target, settings.tls)})
-    : connectTcp({host: target.host, port: target.port})
-  const timer = setTimeout(() => socket.destroy(new Error('ETIMEDOUT')), settings.connectTimeoutMs)
-  try {
-    await once(socket, settings.tls ? 'secureConnect' : 'connect')
-    return socket
-  } catch (error) {
-    throw describeConnectError(address, error, settings)
-  } finally {
-    clearTimeout(timer)
   }
 }
 
@@ -104,7 +89,7 @@ class ByteReader {
 
   /** Sends one command and reads its one-line reply; an error reply rejects. */
   async command(socket: Socket, ...args: string[]): Promise<string> {
-    socket.write(resp(args))
+    socket.write(encodeCommand(args))
     const line = await this.line()
     if (line.startsWith('-')) throw new Error(line.slice(1))
     return line
@@ -188,9 +173,4 @@ async function* rdbBytes(reader: ByteReader, length: number): AsyncGenerator<Buf
     left -= bytes.length
     yield bytes
   }
-}
-
-/** A command in RESP, as every client sends it. */
-function resp(args: readonly string[]): string {
-  return `*${args.length}\r\n${args.map((arg) => `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`).join('')}`
 }

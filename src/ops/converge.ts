@@ -31,7 +31,7 @@ export async function readNodes(pool: NodePool, addresses: readonly string[]): P
   return Promise.all(
     addresses.map(async (address) => {
       try {
-        return await readNode(await pool.connect(address), address)
+        return await readNode(pool, address)
       } catch (error) {
         return {address, error: error instanceof Error ? error.message : String(error)}
       }

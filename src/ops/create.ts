@@ -18,7 +18,8 @@ import {
 import {ConnectionError, OperationError, SlotctlError, UsageError} from '../cluster/errors.js'
 import {fingerprintOf} from '../cluster/plan.js'
 import type {NodeReading} from '../cluster/snapshot.js'
-import {describeConnectError, type NodePool} from '../redis/connection.js'
+import {describeConnectError} from '../redis/connect-error.js'
+import type {NodePool} from '../redis/connection.js'
 import {readNode} from '../redis/discover.js'
 import {
   allOf,
@@ -62,7 +63,7 @@ async function readAll(pool: NodePool, addresses: readonly string[]): Promise<No
   const results = await Promise.allSettled(
     addresses.map(async (address) => {
       try {
-        return await readNode(await pool.connect(address), address)
+        return await readNode(pool, address)
       } catch (error) {
         throw error instanceof SlotctlError ? error : describeConnectError(address, error, pool.settings)
       }

@@ -1,32 +1,9 @@
-import {readFileSync} from 'node:fs'
-import {isIP} from 'node:net'
-import type {ConnectionOptions as TlsConnectionOptions} from 'node:tls'
-
 import {Redis} from 'ioredis'
 
 import {formatAddress, type NodeAddress, parseAddress} from '../cluster/address.js'
-import {ConnectionError, UsageError} from '../cluster/errors.js'
-
-export type TlsSettings = {
-  /** CA bundle file that signs the servers' certificates. */
-  readonly caFile?: string
-  /** Client certificate and key files, for servers that ask for one. */
-  readonly certFile?: string
-  /** Skip certificate and hostname verification. */
-  readonly insecure: boolean
-  readonly keyFile?: string
-}
-
-/** How to reach and authenticate with every node: the one place credentials and timeouts live. */
-export type ConnectionSettings = {
-  readonly commandTimeoutMs: number
-  readonly connectTimeoutMs: number
-  readonly password?: string
-  readonly tls?: TlsSettings
-  readonly user?: string
-}
-
-export const DEFAULT_SETTINGS: ConnectionSettings = {commandTimeoutMs: 10_000, connectTimeoutMs: 3000}
+import {describeConnectError} from './connect-error.js'
+import {authArgs, type ConnectionSettings, DEFAULT_SETTINGS, isNeedlessAuth, tlsOptions} from './settings.js'
+import type {Command} from './socket.js'
 
 /**
  * One connection per node, opened on first use and shared by everything a command does.
@@ -47,6 +24,14 @@ export class NodePool {
     const open = [...this.connections.values()]
     this.connections.clear()
     await Promise.all(open.map(async (pending) => (await pending.catch(() => undefined))?.disconnect()))
+  }
+
+  /** Sends the commands in one round trip: each reply, or the error the node answered it with. */
+  async pipeline(address: string, commands: readonly Command[]): Promise<unknown[]> {
+    const batch = (await this.connect(address)).pipeline()
+    for (const [name, ...args] of commands) batch.call(String(name), ...args)
+    const results = (await batch.exec()) ?? []
+    return results.map(([error, reply]) => error ?? reply)
   }
 
   /** The connection to `address` (`host:port`), opening it if needed. Rejects with a ConnectionError. */
@@ -98,87 +83,11 @@ async function openConnection(address: NodeAddress, settings: ConnectionSettings
  * console when a password is given to a server that needs none, and redis-cli carries on there too.
  */
 async function authenticate(connection: Redis, settings: ConnectionSettings): Promise<void> {
-  if (settings.password === undefined) return
-  const args = settings.user === undefined ? [settings.password] : [settings.user, settings.password]
+  const credentials = authArgs(settings)
+  if (credentials === undefined) return
   try {
-    await connection.call('AUTH', ...args)
+    await connection.call('AUTH', ...credentials)
   } catch (error) {
-    if (!/without any password configured|no password is set/i.test(String(error))) throw error
+    if (!isNeedlessAuth(String(error))) throw error
   }
-}
-
-/**
- * The AUTH part of a MIGRATE sent to a node, so that keys move between password-protected nodes:
- * `AUTH2 user password` for an ACL user, `AUTH password` otherwise, nothing without a password.
- */
-export function migrateAuthArgs(settings: ConnectionSettings): string[] {
-  if (settings.password === undefined) return []
-  return settings.user === undefined ? ['AUTH', settings.password] : ['AUTH2', settings.user, settings.password]
-}
-
-/** TLS options for one node: the server certificate is checked against the host slotctl dialled. */
-export function tlsOptions(address: NodeAddress, tls: TlsSettings): TlsConnectionOptions {
-  const read = (file: string | undefined, flag: string) => {
-    if (file === undefined) return undefined
-    try {
-      return readFileSync(file)
-    } catch (error) {
-      throw new UsageError(`cannot read ${flag} file ${file}: ${(error as Error).message}`, {code: 'BAD_TLS_FILE'})
-    }
-  }
-
-  const ca = read(tls.caFile, '--cacert')
-  const cert = read(tls.certFile, '--cert')
-  const key = read(tls.keyFile, '--key')
-  return {
-    rejectUnauthorized: !tls.insecure,
-    // SNI takes host names only (RFC 6066); an IP is still verified against the certificate's IP SANs.
-    ...(isIP(address.host) === 0 ? {servername: address.host} : {}),
-    ...(ca ? {ca} : {}),
-    ...(cert ? {cert} : {}),
-    ...(key ? {key} : {}),
-  }
-}
-
-/** Turns a socket or AUTH failure into one line that names the node and says what to do. */
-export function describeConnectError(address: string, error: unknown, settings: ConnectionSettings): ConnectionError {
-  const text = error instanceof Error ? error.message : String(error)
-  if (/WRONGPASS|invalid password|invalid username-password/i.test(text)) {
-    return new ConnectionError(
-      `${address} refused the credentials: ${settings.user ? 'user or ' : ''}password is wrong`,
-      {
-        code: 'AUTH_FAILED',
-        suggestions: ['Pass the right password with --password or REDISCLI_AUTH (and --user for an ACL user)'],
-      },
-    )
-  }
-
-  if (/NOAUTH/i.test(text)) {
-    return new ConnectionError(`${address} requires a password`, {
-      code: 'AUTH_REQUIRED',
-      suggestions: ['Pass it with --password, --askpass or REDISCLI_AUTH'],
-    })
-  }
-
-  if (/certificate|altnames|self[- ]signed|unable to verify|SSL|TLS/i.test(text)) {
-    return new ConnectionError(`cannot connect to ${address}: TLS: ${text}`, {
-      code: 'TLS_FAILED',
-      suggestions: [
-        'Pass --cacert with the CA that signed the node certificates, and name nodes as their certificates do',
-        'Or skip verification with --insecure (not for production)',
-      ],
-    })
-  }
-
-  const cause = /ECONNREFUSED/.test(text)
-    ? 'connection refused (is the node running?)'
-    : /ETIMEDOUT|timed? ?out/i.test(text)
-      ? `no answer within ${settings.connectTimeoutMs} ms`
-      : /ENOTFOUND|EAI_AGAIN/.test(text)
-        ? 'host name not found'
-        : text
-  return new ConnectionError(`cannot connect to ${address}: ${cause}`, {
-    code: 'UNREACHABLE',
-    suggestions: ['Check the address and that the node is running; pass --tls if it only accepts TLS'],
-  })
 }

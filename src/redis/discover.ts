@@ -1,5 +1,3 @@
-import type {Redis} from 'ioredis'
-
 import {formatAddress} from '../cluster/address.js'
 import {ConnectionError, SlotctlError, UsageError} from '../cluster/errors.js'
 import {isReachableCandidate, type NodeLine} from '../cluster/nodes.js'
@@ -13,7 +11,22 @@ import {
 } from '../cluster/snapshot.js'
 import {SLOT_COUNT} from '../cluster/keyslot.js'
 import {slotsOf} from '../cluster/slots.js'
-import {describeConnectError, type NodePool} from './connection.js'
+import {describeConnectError} from './connect-error.js'
+import type {ConnectionSettings} from './settings.js'
+import type {Command} from './socket.js'
+
+/**
+ * What reading a cluster needs of a connection layer. NodePool (ioredis, for commands that change the cluster)
+ * and ReaderPool (plain RESP, quick to load, for commands that only read) both provide it.
+ */
+export type ClusterReader = {
+  /**
+   * Sends the commands to one node in one round trip: each reply, or the Error the node answered it with.
+   * Rejects when the node cannot be reached.
+   */
+  pipeline(address: string, commands: readonly Command[]): Promise<unknown[]>
+  readonly settings: ConnectionSettings
+}
 
 export type ReadOptions = {
   /** Also count keys each master holds in slots it does not own (one pipelined COUNTKEYSINSLOT per slot). */
@@ -32,7 +45,11 @@ export function addressOf(line: NodeLine): string {
  * Reads the whole cluster starting from `seed`: the seed first (it must answer, or this throws a
  * ConnectionError), then every node any member knows of, in parallel, each with its own view.
  */
-export async function readCluster(pool: NodePool, seed: string, options: ReadOptions = {}): Promise<ClusterSnapshot> {
+export async function readCluster(
+  pool: ClusterReader,
+  seed: string,
+  options: ReadOptions = {},
+): Promise<ClusterSnapshot> {
   const first = await readSeed(pool, seed)
   const nodes: NodeReading[] = [first]
   const unreachable: UnreachableNode[] = []
@@ -54,36 +71,37 @@ function peersToVisit(reading: NodeReading, visited: Set<string>): NodeLine[] {
   return fresh
 }
 
-async function readSeed(pool: NodePool, seed: string): Promise<NodeReading> {
+async function readSeed(pool: ClusterReader, seed: string): Promise<NodeReading> {
   try {
-    return await readNode(await pool.connect(seed), seed)
+    return await readNode(pool, seed)
   } catch (error) {
     if (error instanceof SlotctlError) throw error
     throw describeConnectError(seed, error, pool.settings)
   }
 }
 
-async function readPeer(pool: NodePool, line: NodeLine): Promise<NodeReading | UnreachableNode> {
+async function readPeer(pool: ClusterReader, line: NodeLine): Promise<NodeReading | UnreachableNode> {
   const address = addressOf(line)
   try {
-    return await readNode(await pool.connect(address), address)
+    return await readNode(pool, address)
   } catch (error) {
     return {address, error: error instanceof Error ? error.message : String(error), id: line.id}
   }
 }
 
+const NODE_READING: readonly Command[] = [
+  ['CLUSTER', 'NODES'],
+  ['CLUSTER', 'INFO'],
+  ['INFO', 'keyspace'],
+  ['INFO', 'memory'],
+  ['INFO', 'replication'],
+]
+
 /** One round trip: CLUSTER NODES, CLUSTER INFO and the INFO sections slotctl reports on. */
-export async function readNode(connection: Redis, address: string): Promise<NodeReading> {
-  const replies = await connection
-    .pipeline()
-    .call('CLUSTER', 'NODES')
-    .call('CLUSTER', 'INFO')
-    .info('keyspace')
-    .info('memory')
-    .info('replication')
-    .exec()
-  const [clusterNodes = '', clusterInfo = '', ...infos] = (replies ?? []).map(([error, reply]) => {
-    if (error) throw replyError(address, error)
+export async function readNode(pool: ClusterReader, address: string): Promise<NodeReading> {
+  const replies = await pool.pipeline(address, NODE_READING)
+  const [clusterNodes = '', clusterInfo = '', ...infos] = replies.map((reply) => {
+    if (reply instanceof Error) throw replyError(address, reply)
     return String(reply)
   })
   try {
@@ -113,19 +131,19 @@ function replyError(address: string, error: Error): Error {
 }
 
 /** For every master, the keys it holds in slots its own view says it does not own. */
-async function findStrayKeys(pool: NodePool, snapshot: ClusterSnapshot): Promise<StrayKeys[]> {
+async function findStrayKeys(pool: ClusterReader, snapshot: ClusterSnapshot): Promise<StrayKeys[]> {
   const perNode = await Promise.all(
     snapshot.nodes
       .filter((node) => node.self.role === 'master' && node.keys > 0)
       .map(async (node) => {
         const owned = new Set(slotsOf(node.self.slots))
         const slots = Array.from({length: SLOT_COUNT}, (_, slot) => slot).filter((slot) => !owned.has(slot))
-        const connection = await pool.connect(node.address)
-        const pipeline = connection.pipeline()
-        for (const slot of slots) pipeline.call('CLUSTER', 'COUNTKEYSINSLOT', slot)
-        const counts = (await pipeline.exec()) ?? []
+        const counts = await pool.pipeline(
+          node.address,
+          slots.map((slot) => ['CLUSTER', 'COUNTKEYSINSLOT', slot]),
+        )
         return slots
-          .map((slot, i) => ({count: Number(counts[i]?.[1] ?? 0), nodeId: node.self.id, slot}))
+          .map((slot, i) => ({count: Number(counts[i]) || 0, nodeId: node.self.id, slot}))
           .filter((stray) => stray.count > 0)
       }),
   )

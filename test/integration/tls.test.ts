@@ -76,6 +76,21 @@ describe('TLS with hostname verification, on redis-server', () => {
     assert.match(withoutTls.stderr, /--cacert applies to TLS connections only/)
   })
 
+  it('checks and counts the cluster over TLS; by IP only with --insecure (check and info read with their own client)', async (t) => {
+    if (!requireRedisServer(t)) return
+    const check = await runCli(['check', byName(nodes[0]!), ...access, '--json'])
+    assert.equal(check.status, 0, check.stdout)
+    assert.equal(jsonOf<{nodes: unknown[]}>(check).nodes.length, nodes.length)
+    const info = await runCli(['info', byName(nodes[0]!), ...access, '--json'])
+    assert.equal(info.status, 0, info.stderr)
+    assert.equal(jsonOf<{totals: {masters: number}}>(info).totals.masters, nodes.length)
+    const strict = await runCli(['check', nodes[0]!.tlsAddress, ...access, '--json'])
+    assert.equal(strict.status, 3, strict.stdout)
+    assert.equal(errorOf(strict).code, 'TLS_FAILED')
+    const insecure = await runCli(['check', nodes[0]!.tlsAddress, ...access, '--insecure', '--json'])
+    assert.equal(insecure.status, 0, insecure.stdout)
+  })
+
   it('adds a node, backs up every master over TLS, and removes the node', async (t) => {
     if (!requireRedisServer(t)) return
     const seed = byName(nodes[0]!)

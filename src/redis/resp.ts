@@ -1,0 +1,86 @@
+/** A RESP2 reply: simple and bulk strings are text, a nil is null, an error reply is a ReplyError. */
+export type Reply = null | number | Reply[] | ReplyError | string
+
+/** The error a node answered a command with (`-ERR ...`): the command failed, the connection did not. */
+export class ReplyError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ReplyError'
+  }
+}
+
+type Parsed = {readonly end: number; readonly reply: Reply}
+
+const CR_LF = '\r\n'
+
+/**
+ * Cuts a stream of bytes into RESP2 replies. Bytes of a reply not yet complete are kept until the rest
+ * arrives; the replies slotctl reads this way (CLUSTER NODES, INFO) are small, so re-reading an
+ * incomplete one when a chunk arrives costs little.
+ */
+export class RespParser {
+  private pending: Buffer = Buffer.alloc(0)
+
+  /** Adds bytes read from the socket; returns every reply they complete. Throws on bytes that are not RESP. */
+  feed(chunk: Buffer): Reply[] {
+    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk])
+    const replies: Reply[] = []
+    let offset = 0
+    for (let parsed = parseReply(this.pending, offset); parsed; parsed = parseReply(this.pending, offset)) {
+      replies.push(parsed.reply)
+      offset = parsed.end
+    }
+
+    this.pending = this.pending.subarray(offset)
+    return replies
+  }
+}
+
+/** The reply that starts at `start`, or undefined when its bytes have not all arrived. */
+function parseReply(bytes: Buffer, start: number): Parsed | undefined {
+  const lineEnd = bytes.indexOf(CR_LF, start)
+  if (lineEnd === -1) return undefined
+  const line = bytes.toString('utf8', start + 1, lineEnd)
+  const next = lineEnd + CR_LF.length
+  switch (bytes[start]) {
+    case 0x2b: // +
+      return {end: next, reply: line}
+    case 0x2d: // -
+      return {end: next, reply: new ReplyError(line)}
+    case 0x3a: // :
+      return {end: next, reply: Number(line)}
+    case 0x24: // $
+      return parseBulk(bytes, next, lengthOf(line))
+    case 0x2a: // *
+      return parseArray(bytes, next, lengthOf(line))
+    default:
+      throw new Error(`protocol error: the node sent ${JSON.stringify(bytes.toString('utf8', start, lineEnd))}`)
+  }
+}
+
+function parseBulk(bytes: Buffer, start: number, length: number): Parsed | undefined {
+  if (length < 0) return {end: start, reply: null}
+  const end = start + length
+  if (bytes.length < end + CR_LF.length) return undefined
+  return {end: end + CR_LF.length, reply: bytes.toString('utf8', start, end)}
+}
+
+function parseArray(bytes: Buffer, start: number, count: number): Parsed | undefined {
+  if (count < 0) return {end: start, reply: null}
+  const items: Reply[] = []
+  let end = start
+  while (items.length < count) {
+    const item = parseReply(bytes, end)
+    if (item === undefined) return undefined
+    items.push(item.reply)
+    end = item.end
+  }
+
+  return {end, reply: items}
+}
+
+function lengthOf(line: string): number {
+  const length = Number(line)
+  if (!Number.isSafeInteger(length)) throw new Error(`protocol error: bad length ${JSON.stringify(line)}`)
+  return length
+}
