@@ -1,6 +1,6 @@
 /** Detached node processes: start them, recognise them by pid, stop them. */
 import {spawn} from 'node:child_process'
-import {closeSync, openSync, readFileSync} from 'node:fs'
+import {closeSync, openSync, readdirSync, readFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 
@@ -36,6 +36,18 @@ export function commandLineOf(pid: number): string | undefined {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
   } catch {
     return undefined
+  }
+}
+
+/** The pids of live processes whose command line the system shows (Linux /proc); none elsewhere. */
+export function listedProcesses(): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number)
+      .filter((pid) => commandLineOf(pid) !== undefined)
+  } catch {
+    return []
   }
 }
 

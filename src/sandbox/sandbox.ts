@@ -14,7 +14,7 @@ import {executeCreate, prepareCreate} from '../ops/create.js'
 import type {NodePool} from '../redis/connection.js'
 import {embeddedEngine} from './embedded.js'
 import type {EngineName, NodeSpec, SandboxEngine} from './engine.js'
-import {isAlive, portIsFree, sendSignal, sleep, stopProcess} from './processes.js'
+import {isAlive, listedProcesses, portIsFree, sendSignal, sleep, stopProcess} from './processes.js'
 import {redisServerEngine} from './redis-server.js'
 import {readState, requireState, type SandboxNode, type SandboxState, statePath, withNode, writeState} from './state.js'
 
@@ -216,12 +216,53 @@ async function stopAll(state: SandboxState): Promise<number[]> {
   return live.map((node) => node.port)
 }
 
+/** Stops the nodes, then removes their files and the state file; refuses, keeping them, while a node still runs. */
 async function removeSandbox(dir: string, state: SandboxState): Promise<number[]> {
   const stopped = await stopAll(state)
+  const stillRunning = await nodesStillRunning(state)
+  if (stillRunning.length > 0) throw stillRunningError(dir, stillRunning)
   for (const node of state.nodes) rmSync(node.dir, {force: true, recursive: true})
   rmSync(statePath(dir), {force: true})
   if (existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir)
   return stopped
+}
+
+type RunningNode = SandboxNode & {
+  /** Of the process that runs the node, when known: not always the recorded one. */
+  readonly runningPid: number | undefined
+}
+
+/**
+ * The nodes that run after stopAll: a recorded process that did not exit, or a node running under a pid other
+ * than the recorded one (restarted by hand, or its recorded pid reused), which stopAll leaves alone.
+ */
+async function nodesStillRunning(state: SandboxState): Promise<RunningNode[]> {
+  const engine = engines[state.engine]
+  const busy = await Promise.all(
+    state.nodes.map(async (node) => running(engine, node) || !(await portIsFree(node.host, node.port))),
+  )
+  return state.nodes.filter((_, i) => busy[i]).map((node) => ({...node, runningPid: runningPidOf(engine, node)}))
+}
+
+/** The recorded pid while it is still the node's; otherwise a process whose command line is the node's. */
+function runningPidOf(engine: SandboxEngine, node: SandboxNode): number | undefined {
+  if (node.pid !== null && running(engine, node)) return node.pid
+  return listedProcesses().find((pid) => engine.runs(pid, node))
+}
+
+function stillRunningError(dir: string, nodes: readonly RunningNode[]): OperationError {
+  const named = nodes.map((node) => `${addressOfNode(node)} (pid ${node.runningPid ?? 'unknown'})`).join(', ')
+  const howToStop = nodes
+    .map((node) => (node.runningPid === undefined ? `lsof -i :${node.port} shows its pid` : `kill ${node.runningPid}`))
+    .join('; ')
+  const [subject, verb] = nodes.length === 1 ? ['node', 'is'] : ['nodes', 'are']
+  return new OperationError(
+    `kept the sandbox's files in ${dir}: ${subject} ${named} ${verb} still running and may write there`,
+    {
+      code: 'SANDBOX_NODE_RUNNING',
+      suggestions: [`Stop ${nodes.length === 1 ? 'it' : 'them'} (${howToStop}), then run this command again`],
+    },
+  )
 }
 
 export type NodeStatus = {

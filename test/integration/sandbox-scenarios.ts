@@ -214,7 +214,7 @@ export function sandboxScenarios(engine: Engine): void {
       assert.equal(redisCli(['-c', '-p', String(port), 'GET', keys[0]!]).output.trim(), '', 'a fresh sandbox is empty')
     })
 
-    it('down stops only the processes it started, and --purge removes its files', async (t) => {
+    it('down stops only the processes it started; --purge keeps the files while a node it did not stop runs', async (t) => {
       if (!requireRedisServer(t)) return
       const nodes = stateNodes(dir)
       // A process the sandbox did not start, under a pid the state file claims: down must leave it alone.
@@ -222,16 +222,30 @@ export function sandboxScenarios(engine: Engine): void {
       t.after(() => bystander.kill())
       const state = JSON.parse(readFileSync(join(dir, 'sandbox.json'), 'utf8')) as {nodes: Array<{pid: number}>}
       const last = state.nodes.at(-1)!
-      const lastPid = last.pid
+      const orphan = {pid: last.pid, port: nodes.at(-1)!.port}
       last.pid = bystander.pid!
       writeFileSync(join(dir, 'sandbox.json'), JSON.stringify(state))
-      // The node whose pid was replaced is ended here: left running, it could write its files while --purge removes them.
-      process.kill(lastPid, 'SIGKILL')
-      const down = await sandbox(['down', '--purge', '--json'])
-      assertOk(down)
-      assert.equal(jsonOf<{stopped: number[]}>(down).stopped.length, 5)
+      t.after(() => isAlive(orphan.pid) && process.kill(orphan.pid, 'SIGKILL'))
+
+      // The node whose pid was replaced still runs, and could write its files while --purge removed them.
+      const refused = await sandbox(['down', '--purge', '--json'])
+      assert.equal(refused.status, 1, refused.stderr)
+      const {error} = jsonOf<{error: {code: string; message: string; suggestions: string[]}}>(refused)
+      assert.equal(error.code, 'SANDBOX_NODE_RUNNING')
+      assert.ok(
+        error.message.includes(`node 127.0.0.1:${orphan.port} (pid ${orphan.pid}) is still running`),
+        error.message,
+      )
+      assert.match(error.suggestions.join('\n'), new RegExp(`kill ${orphan.pid}\\b`))
       assert.equal(isAlive(bystander.pid!), true, 'the bystander still runs')
       for (const node of nodes.slice(0, 5)) assert.equal(isAlive(node.pid!), false, `${node.port} stopped`)
+      assert.ok(existsSync(join(dir, 'sandbox.json')), 'the state file stays')
+
+      process.kill(orphan.pid, 'SIGKILL')
+      await waitFor('the orphaned node to exit', () => portIsFree('127.0.0.1', orphan.port))
+      const down = await sandbox(['down', '--purge', '--json'])
+      assertOk(down)
+      assert.deepEqual(jsonOf<{stopped: number[]}>(down).stopped, [])
       assert.equal(existsSync(dir), false)
     })
   })

@@ -15,7 +15,11 @@ export default class SandboxDown extends BaseCommand<typeof SandboxDown> {
   ]
   static override flags = {
     dir: sandboxDirFlag,
-    purge: Flags.boolean({default: false, description: "Also remove the sandbox's files: its nodes, keys and state."}),
+    purge: Flags.boolean({
+      default: false,
+      description:
+        "Also remove the sandbox's files: its nodes, keys and state. Refused, the files kept, while a node it could not stop still runs.",
+    }),
   }
   static override summary = 'Stop the sandbox (its files stay, unless --purge).'
 
