@@ -26,6 +26,11 @@ export type CliOptions = {
   env?: Record<string, string | undefined>
   /** Written to stdin, which is then closed. */
   input?: string
+  /**
+   * Start bin/run.js as a program, through its #! line as a shell does, so that its /bin/sh lines run too;
+   * by default it runs on this test's Node.js directly.
+   */
+  program?: boolean
   timeoutMs?: number
 }
 
@@ -43,7 +48,8 @@ export function scratchDir(t: TestContext): string {
 export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const started = Date.now()
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
+    const [command, commandArgs] = options.program ? [bin, args] : [process.execPath, [bin, ...args]]
+    const child = spawn(command, commandArgs, {
       cwd: options.cwd ?? root,
       env: {...process.env, NO_COLOR: '1', REDISCLI_CLUSTER_YES: undefined, ...options.env},
       stdio: ['pipe', 'pipe', 'pipe'],

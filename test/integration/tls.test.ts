@@ -91,6 +91,16 @@ describe('TLS with hostname verification, on redis-server', () => {
     assert.equal(insecure.status, 0, insecure.stdout)
   })
 
+  it('trusts a CA from NODE_EXTRA_CA_CERTS for check --tls started through bin/run.js as a shell does', async (t) => {
+    if (!requireRedisServer(t)) return
+    const withoutCa = access.filter((arg, i) => arg !== '--cacert' && access[i - 1] !== '--cacert')
+    const args = ['check', byName(nodes[0]!), ...withoutCa, '--json']
+    const trusted = await runCli(args, {env: {NODE_EXTRA_CA_CERTS: certificates!.ca}, program: true})
+    assert.equal(trusted.status, 0, trusted.stdout)
+    const untrusted = await runCli(args, {env: {NODE_EXTRA_CA_CERTS: undefined}, program: true})
+    assert.equal(errorOf(untrusted).code, 'TLS_FAILED')
+  })
+
   it('adds a node, backs up every master over TLS, and removes the node', async (t) => {
     if (!requireRedisServer(t)) return
     const seed = byName(nodes[0]!)
