@@ -31,9 +31,21 @@ export function describeConnectError(address: string, error: unknown, settings: 
     })
   }
 
+  const timedOut = /ETIMEDOUT|timed? ?out/i.test(text)
+  if (timedOut && settings.tls) {
+    // A plain port reads the TLS hello as a command and never answers it: the handshake just stalls.
+    return new ConnectionError(
+      `cannot connect to ${address}: no TLS handshake within ${settings.connectTimeoutMs} ms`,
+      {
+        code: 'UNREACHABLE',
+        suggestions: ["Check that the port is the node's TLS port (tls-port), or drop --tls for a plain one"],
+      },
+    )
+  }
+
   const cause = /ECONNREFUSED/.test(text)
     ? 'connection refused (is the node running?)'
-    : /ETIMEDOUT|timed? ?out/i.test(text)
+    : timedOut
       ? `no answer within ${settings.connectTimeoutMs} ms`
       : /ENOTFOUND|EAI_AGAIN/.test(text)
         ? 'host name not found'

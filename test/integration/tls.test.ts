@@ -89,6 +89,9 @@ describe('TLS with hostname verification, on redis-server', () => {
     assert.equal(errorOf(strict).code, 'TLS_FAILED')
     const insecure = await runCli(['check', nodes[0]!.tlsAddress, ...access, '--insecure', '--json'])
     assert.equal(insecure.status, 0, insecure.stdout)
+    const plainPort = await runCli(['check', nodes[0]!.server.address, ...access, '--connect-timeout', '500'])
+    assert.equal(plainPort.status, 3, plainPort.stderr)
+    assert.match(plainPort.stderr, /no TLS handshake within 500 ms\n.*tls-port/)
   })
 
   it('trusts a CA from NODE_EXTRA_CA_CERTS for check --tls started through bin/run.js as a shell does', async (t) => {
