@@ -4,6 +4,8 @@ import {closeSync, openSync, readdirSync, readFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {join} from 'node:path'
 
+import {OperationError} from '../cluster/errors.js'
+
 /** Starts `command` in its own process group, its output appended to `dir`/node.log; returns the pid. */
 export function spawnDetached(command: string, args: readonly string[], dir: string): number {
   const log = openSync(join(dir, 'node.log'), 'a')
@@ -62,10 +64,34 @@ export function sendSignal(pid: number, signal: NodeJS.Signals): void {
 /** SIGTERM, then SIGKILL if the process is still there after `graceMs`. */
 export async function stopProcess(pid: number, graceMs = 5000): Promise<void> {
   sendSignal(pid, 'SIGTERM')
-  const deadline = Date.now() + graceMs
-  while (isAlive(pid) && Date.now() < deadline) await sleep(50)
-  if (isAlive(pid)) sendSignal(pid, 'SIGKILL')
-  while (isAlive(pid)) await sleep(20)
+  if (await exitsWithin(pid, graceMs)) return
+  await killProcess(pid, graceMs)
+}
+
+/**
+ * SIGKILL, and wait for the process to go. A process can outlive it (stuck in the kernel, on a hung disk):
+ * after `graceMs` this throws, naming the pid, instead of waiting for ever.
+ */
+export async function killProcess(pid: number, graceMs = 5000): Promise<void> {
+  sendSignal(pid, 'SIGKILL')
+  if (await exitsWithin(pid, graceMs)) return
+  throw new OperationError(`process ${pid} is still running ${graceMs} ms after SIGKILL`, {
+    code: 'PROCESS_SURVIVED_KILL',
+    suggestions: [
+      `See what holds it with: cat /proc/${pid}/stack (or ps -o stat,wchan -p ${pid}), then run this again`,
+    ],
+  })
+}
+
+async function exitsWithin(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms
+  while (isAlive(pid)) {
+    if (Date.now() >= deadline) return false
+    // eslint-disable-next-line no-await-in-loop
+    await sleep(20)
+  }
+
+  return true
 }
 
 export function sleep(ms: number): Promise<void> {

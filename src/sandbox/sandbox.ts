@@ -14,7 +14,7 @@ import {executeCreate, prepareCreate} from '../ops/create.js'
 import type {NodePool} from '../redis/connection.js'
 import {embeddedEngine} from './embedded.js'
 import type {EngineName, NodeSpec, SandboxEngine} from './engine.js'
-import {isAlive, listedProcesses, portIsFree, sendSignal, sleep, stopProcess} from './processes.js'
+import {isAlive, killProcess, listedProcesses, portIsFree, sleep, stopProcess} from './processes.js'
 import {redisServerEngine} from './redis-server.js'
 import {readState, requireState, type SandboxNode, type SandboxState, statePath, withNode, writeState} from './state.js'
 
@@ -308,10 +308,7 @@ export async function sandboxStopNode(dir: string, port: number): Promise<boolea
   const state = requireState(dir)
   const node = nodeOn(state, port, dir)
   const wasRunning = running(engines[state.engine], node)
-  if (wasRunning && node.pid !== null) {
-    sendSignal(node.pid, 'SIGKILL')
-    while (isAlive(node.pid)) await sleep(20)
-  }
+  if (wasRunning && node.pid !== null) await killProcess(node.pid)
 
   writeState(dir, withNode(state, port, null))
   return wasRunning
