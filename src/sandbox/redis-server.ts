@@ -24,8 +24,11 @@ export const redisServerEngine: SandboxEngine = {
 
   runs(pid, spec) {
     const commandLine = commandLineOf(pid)
-    // redis-server rewrites its process title to `redis-server HOST:PORT [cluster]`.
-    return commandLine === undefined || (commandLine.includes('redis-server') && commandLine.includes(`:${spec.port}`))
+    // redis-server rewrites its process title to `redis-server HOST:PORT [cluster]`; port 1700 is not 17000.
+    return (
+      commandLine === undefined ||
+      (commandLine.includes('redis-server') && new RegExp(`:${spec.port}(?!\\d)`).test(commandLine))
+    )
   },
 
   start(spec) {

@@ -6,7 +6,7 @@ import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, rmdirSync} fro
 import {join, resolve} from 'node:path'
 
 import {checkCreateShape} from '../cluster/create-layout.js'
-import {OperationError, UsageError} from '../cluster/errors.js'
+import {OperationError, SlotctlError, UsageError} from '../cluster/errors.js'
 import {formatRanges} from '../cluster/slots.js'
 import type {NodeReading} from '../cluster/snapshot.js'
 import {allOf, clusterStateOk, readNodes, replicasInSync, slotOwnersAgree, waitUntil} from '../ops/converge.js'
@@ -90,7 +90,10 @@ async function createSandbox(pool: NodePool, options: UpOptions): Promise<UpResu
     if (prepared.state === 'ready') await executeCreate(pool, prepared.plan, {timeoutMs: options.timeoutMs})
     return {nodes: await settledRoles(pool, state, options.timeoutMs), resumed: false, state}
   } catch (error) {
-    await removeSandbox(options.dir, state)
+    await removeSandbox(options.dir, state).catch((cleanup: unknown) => {
+      // The failure's own cause stays the error; a node that would not stop is told beside it.
+      if (error instanceof SlotctlError && cleanup instanceof Error) error.suggestions.push(cleanup.message)
+    })
     throw error
   }
 }

@@ -1,22 +1,48 @@
 import assert from 'node:assert/strict'
-import {spawn} from 'node:child_process'
+import {type ChildProcessWithoutNullStreams, spawn} from 'node:child_process'
 import {once} from 'node:events'
 import {it} from 'node:test'
 
 import {isAlive, killProcess} from '../../../src/sandbox/processes.js'
+import {redisServerEngine} from '../../../src/sandbox/redis-server.js'
+
+/** Runs `script` in sh and returns the process with the first line it prints. */
+async function shell(script: string): Promise<{child: ChildProcessWithoutNullStreams; line: string}> {
+  const child = spawn('sh', ['-c', script])
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer]
+  return {child, line: chunk.toString().trim()}
+}
 
 it('gives up on a process that outlives SIGKILL, naming it, instead of waiting for ever', async () => {
   // A zombie never goes until its parent reaps it, and `sleep 30` (the shell, exec'd) never reaps its child.
-  const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], {stdio: ['ignore', 'pipe', 'ignore']})
+  const {child, line} = await shell('sleep 0 & echo $!; exec sleep 30')
   try {
-    const [line] = (await once(parent.stdout, 'data')) as [Buffer]
-    const zombie = Number(line.toString().trim())
+    const zombie = Number(line)
     assert.ok(isAlive(zombie), 'the zombie counts as a live pid')
     await assert.rejects(killProcess(zombie, 300), {
       code: 'PROCESS_SURVIVED_KILL',
       message: `process ${zombie} is still running 300 ms after SIGKILL`,
     })
   } finally {
-    parent.kill('SIGKILL')
+    child.kill('SIGKILL')
+  }
+})
+
+it('recognises a redis-server sandbox node by its port, not by a port that starts with it', async () => {
+  // The title redis-server gives itself, on a process that is not one.
+  const {child} = await shell(`echo started; exec bash -c 'exec -a "redis-server 127.0.0.1:17000 [cluster]" sleep 30'`)
+  try {
+    const spec = (port: number) => ({dir: '/nonexistent', host: '127.0.0.1', nodeTimeoutMs: 3000, port})
+    const pid = child.pid!
+    for (let tries = 0; !redisServerEngine.runs(pid, spec(17_000)) && tries < 100; tries++) {
+      // eslint-disable-next-line no-await-in-loop
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+
+    assert.ok(redisServerEngine.runs(pid, spec(17_000)))
+    assert.ok(!redisServerEngine.runs(pid, spec(1700)))
+    assert.ok(!redisServerEngine.runs(pid, spec(170)))
+  } finally {
+    child.kill('SIGKILL')
   }
 })
