@@ -6,13 +6,12 @@ import {
   type CommandContext,
   type CommandTable,
   integerArg,
+  optionalCount,
   OVERFLOW,
   SINGLE_KEY,
   typed,
   wrongArity,
 } from './command.js'
-
-const OUT_OF_RANGE = 'ERR value is out of range, must be positive'
 
 /** Clamps Redis' start/stop indexes (negative from the end) to [start, end] or undefined when empty. */
 export function rangeIndexes(start: number, stop: number, size: number): [number, number] | undefined {
@@ -47,8 +46,7 @@ function pop(front: boolean) {
   return ({keyspace, reply}: CommandContext, args: Buffer[]): void => {
     if (args.length > 3) throw wrongArity(front ? 'lpop' : 'rpop')
     const key = keyString(arg(args, 1))
-    const count = args.length === 3 ? integerArg(args[2], OUT_OF_RANGE) : undefined
-    if (count !== undefined && count < 0) throw new CommandError(OUT_OF_RANGE)
+    const count = optionalCount(args, 2)
     const list = typed(keyspace, key, 'list')
     if (!list) return count === undefined ? reply.nullBulk() : reply.nullArray()
     const take = () => (front ? list.value.popFront() : list.value.popBack())
@@ -181,8 +179,7 @@ function smembers({keyspace, reply}: CommandContext, args: Buffer[]): void {
 function spop({keyspace, reply}: CommandContext, args: Buffer[]): void {
   if (args.length > 3) throw new CommandError('ERR syntax error')
   const key = keyString(arg(args, 1))
-  const count = args.length === 3 ? integerArg(args[2], OUT_OF_RANGE) : undefined
-  if (count !== undefined && count < 0) throw new CommandError(OUT_OF_RANGE)
+  const count = optionalCount(args, 2)
   const set = typed(keyspace, key, 'set')
   if (!set) return count === undefined ? reply.nullBulk() : reply.set(0)
   const members = [...set.value]

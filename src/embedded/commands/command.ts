@@ -13,6 +13,7 @@ export class CommandError extends Error {}
 
 export const WRONG_TYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value'
 export const NOT_INTEGER = 'ERR value is not an integer or out of range'
+const OUT_OF_RANGE = 'ERR value is out of range, must be positive'
 export const NOT_FLOAT = 'ERR value is not a valid float'
 export const SYNTAX_ERROR = 'ERR syntax error'
 export const OVERFLOW = 'ERR increment or decrement would overflow'
@@ -68,6 +69,14 @@ export function integerArg(value: Buffer | undefined, error = NOT_INTEGER): numb
   const parsed = parseInteger(value) ?? parseInt64(value)
   if (parsed === undefined) throw new CommandError(error)
   return Number(parsed)
+}
+
+/** The optional count of LPOP, RPOP, SPOP, ZPOPMIN and ZPOPMAX at `index`: undefined when absent; never negative. */
+export function optionalCount(args: Buffer[], index: number): number | undefined {
+  if (args.length <= index) return undefined
+  const count = integerArg(args[index], OUT_OF_RANGE)
+  if (count < 0) throw new CommandError(OUT_OF_RANGE)
+  return count
 }
 
 /** Largest int64, as the nearest double; used for Redis' overflow checks on times. */

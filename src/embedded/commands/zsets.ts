@@ -1,4 +1,4 @@
-/** Sorted set commands: ZADD, ZINCRBY, ZRANGE, ZSCORE, ZREM, ZCARD. */
+/** Sorted set commands: ZADD, ZINCRBY, ZRANGE, ZSCORE, ZREM, ZCARD, ZPOPMIN, ZPOPMAX. */
 import type {ReplyWriter} from '../resp.js'
 import {keyBuffer, keyString, newValue, type ZSetValue} from '../types.js'
 import {
@@ -8,6 +8,7 @@ import {
   type CommandTable,
   floatArg,
   integerArg,
+  optionalCount,
   parseFloatText,
   SINGLE_KEY,
   SYNTAX_ERROR,
@@ -98,21 +99,39 @@ function zincrby({keyspace, reply}: CommandContext, args: Buffer[]): void {
   reply.double(score + 0)
 }
 
-function writeMembers(reply: ReplyWriter, zset: ZSetValue, members: readonly string[], withScores: boolean): void {
+/** Members, with their scores as [member, score] pairs in RESP3 (unless `nested` says otherwise), flat in RESP2. */
+function writeMembers(
+  reply: ReplyWriter,
+  zset: ZSetValue,
+  members: readonly string[],
+  withScores: boolean,
+  nested = reply.protocol === 3,
+): void {
   if (!withScores) return reply.bulkArray(members.map((member) => keyBuffer(member)))
-  if (reply.protocol === 3) {
-    reply.array(members.length)
-    for (const member of members) {
-      reply.array(2)
-      reply.bulk(keyBuffer(member))
-      reply.double(zset.value.score(member) ?? 0)
-    }
-  } else {
-    reply.array(members.length * 2)
-    for (const member of members) {
-      reply.bulk(keyBuffer(member))
-      reply.double(zset.value.score(member) ?? 0)
-    }
+  reply.array(nested ? members.length : members.length * 2)
+  for (const member of members) {
+    if (nested) reply.array(2)
+    reply.bulk(keyBuffer(member))
+    reply.double(zset.value.score(member) ?? 0)
+  }
+}
+
+/**
+ * ZPOPMIN and ZPOPMAX key [count]: removes and returns the lowest (highest) scored members. Without a count the
+ * reply stays one flat [member, score] even in RESP3, as in Redis 7.0.
+ */
+function zpop(highest: boolean) {
+  return ({keyspace, reply}: CommandContext, args: Buffer[]): void => {
+    if (args.length > 3) throw new CommandError(SYNTAX_ERROR)
+    const key = keyString(arg(args, 1))
+    const count = optionalCount(args, 2)
+    const zset = typed(keyspace, key, 'zset')
+    if (!zset || count === 0) return reply.array(0)
+    const ordered = zset.value.members()
+    const popped = highest ? ordered.slice(-(count ?? 1)).reverse() : ordered.slice(0, count ?? 1)
+    writeMembers(reply, zset, popped, true, reply.protocol === 3 && count !== undefined)
+    for (const member of popped) zset.value.delete(member)
+    keyspace.dropIfEmpty(key, zset)
   }
 }
 
@@ -243,6 +262,8 @@ export const zsetCommands: CommandTable = {
     run: ({keyspace, reply}, args) => reply.integer(typed(keyspace, keyString(arg(args, 1)), 'zset')?.value.size ?? 0),
   },
   zincrby: {arity: 4, keys: SINGLE_KEY, run: zincrby, write: true},
+  zpopmax: {arity: -2, keys: SINGLE_KEY, run: zpop(true), write: true},
+  zpopmin: {arity: -2, keys: SINGLE_KEY, run: zpop(false), write: true},
   zrange: {arity: -4, keys: SINGLE_KEY, run: zrange},
   zrem: {arity: -3, keys: SINGLE_KEY, run: zrem, write: true},
   zscore: {arity: 3, keys: SINGLE_KEY, run: zscore},
