@@ -1,7 +1,8 @@
-import {formatAddress} from './address.js'
+import {formatAddress, parseAddress} from './address.js'
 import type {NodeRef} from './checks.js'
 import type {CreateLayout} from './create-layout.js'
-import {type Fingerprint, PLAN_VERSION, type Plan} from './plan.js'
+import {UsageError} from './errors.js'
+import {type Fingerprint, isRecord, isSlotRange, PLAN_VERSION, type Plan, planObject} from './plan.js'
 import type {NodeReading} from './snapshot.js'
 import {formatRanges, type SlotRange} from './slots.js'
 
@@ -78,6 +79,109 @@ export function buildCreatePlan(
     version: PLAN_VERSION,
   }
 }
+
+/** The nodes a create plan joins, each with the id it had when planned. */
+export function planNodes(plan: CreatePlan): readonly NodeRef[] {
+  for (const step of plan.steps) if (step.action === 'wait-joined') return step.nodes
+  return []
+}
+
+/** Each master a create plan makes: its slots and the replicas it attaches. */
+export function plannedMasters(plan: CreatePlan): Array<{address: string; replicas: string[]; slots: SlotRange[]}> {
+  return plan.steps.flatMap((step) =>
+    step.action === 'add-slots'
+      ? [
+          {
+            address: step.node,
+            replicas: plan.steps.flatMap((other) =>
+              other.action === 'replicate' && other.master.address === step.node ? [other.node] : [],
+            ),
+            slots: [...step.slots],
+          },
+        ]
+      : [],
+  )
+}
+
+/**
+ * Why a saved create plan can no longer run on its nodes, read now (`readings`, one per planned node): a node
+ * replaced (another id at its address), or no longer empty. Empty when the plan still fits.
+ */
+export function createPlanChanges(plan: CreatePlan, readings: readonly NodeReading[]): string[] {
+  const plannedId = new Map(planNodes(plan).map((node) => [node.address, node.id]))
+  return readings.flatMap((reading) => {
+    const id = plannedId.get(reading.address) ?? ''
+    if (id !== reading.self.id)
+      return [`${reading.address} is now node ${reading.self.id.slice(0, 8)}, not ${id.slice(0, 8)}`]
+    return busyReasons(reading).map((reason) => `${reading.address} ${reason}`)
+  })
+}
+
+/** Reads a create plan file, checking every step a run depends on. Throws a UsageError naming the file. */
+export function parseCreatePlan(text: string, file: string): CreatePlan {
+  const fail = (why: string) =>
+    new UsageError(`${file} is not a slotctl create plan: ${why}`, {
+      code: 'BAD_PLAN',
+      suggestions: ['Write a plan with: slotctl create ADDRESSES... --dry-run --plan-out FILE'],
+    })
+  const data = planObject(text, fail)
+  if (data.kind !== 'create') throw fail(`its kind is ${String(data.kind)}`)
+  if (!Array.isArray(data.steps) || !data.steps.every(isCreateStep)) throw fail('a step is not a create step')
+  const plan = data as unknown as CreatePlan
+  if (planNodes(plan).length === 0) throw fail('no wait-joined step names the nodes')
+  return plan
+}
+
+function isCreateStep(value: unknown): value is CreateStep {
+  if (!isRecord(value)) return false
+  const waits = value.action === 'wait-joined' || value.action === 'wait-replicas'
+  if (!waits && !isAddress(value.node)) return false
+  switch (value.action) {
+    case 'add-slots': {
+      return Array.isArray(value.slots) && value.slots.every(isSlotRange)
+    }
+
+    case 'meet': {
+      const {peer} = value
+      return isRecord(peer) && typeof peer.ip === 'string' && isPort(peer.port) && isPort(peer.busPort)
+    }
+
+    case 'replicate': {
+      return isNodeRef(value.master)
+    }
+
+    case 'set-config-epoch': {
+      return Number.isSafeInteger(value.epoch) && (value.epoch as number) > 0
+    }
+
+    case 'wait-joined': {
+      return isNodeRefs(value.nodes)
+    }
+
+    case 'wait-replicas': {
+      const {replicas} = value
+      return isNodeRefs(value.nodes) && isNodeRefs(replicas) && replicas.every((r) => typeof r.masterId === 'string')
+    }
+
+    default: {
+      return false
+    }
+  }
+}
+
+function isAddress(value: unknown): boolean {
+  try {
+    return typeof value === 'string' && parseAddress(value) !== undefined
+  } catch {
+    return false
+  }
+}
+
+const isPort = (value: unknown) => Number.isInteger(value) && (value as number) > 0 && (value as number) < 65_536
+const isNodeRef = (value: unknown): value is NodeRef =>
+  isRecord(value) && isAddress(value.address) && typeof value.id === 'string'
+const isNodeRefs = (value: unknown): value is Array<NodeRef & Record<string, unknown>> =>
+  Array.isArray(value) && value.every(isNodeRef)
 
 /** A reason a node stands in the way of `create`, or differs from the planned cluster. */
 export type NodeProblem = {readonly address: string; readonly reason: string}

@@ -1,8 +1,8 @@
 import {checkCluster} from './checks.js'
 import {OperationError, UsageError} from './errors.js'
-import {fingerprintOf, type Plan, PLAN_VERSION} from './plan.js'
+import {fingerprintOf, isRecord, isSlotRange, type Plan, PLAN_VERSION, planObject} from './plan.js'
 import type {ClusterSnapshot} from './snapshot.js'
-import {countSlots, formatRanges, isValidSlot, type SlotRange, slotsOf, toRanges} from './slots.js'
+import {countSlots, formatRanges, type SlotRange, slotsOf, toRanges} from './slots.js'
 
 /**
  * Move these slots, with their keys, from one master to another. The unit of work of reshard,
@@ -155,19 +155,9 @@ export function parseMovePlan(text: string, file: string): MovePlan {
       code: 'BAD_PLAN',
       suggestions: ['Write a plan with: slotctl reshard ADDR ... --plan-out FILE'],
     })
-  let data: unknown
-  try {
-    data = JSON.parse(text)
-  } catch (error) {
-    throw fail((error as Error).message)
-  }
-
-  if (!isRecord(data)) throw fail('not a JSON object')
-  if (data.version !== PLAN_VERSION) throw fail(`version ${String(data.version)} is not ${PLAN_VERSION}`)
-  if (typeof data.seed !== 'string' || typeof data.kind !== 'string') throw fail('seed or kind missing')
+  const data = planObject(text, fail)
   if (!Array.isArray(data.steps) || !data.steps.every(isMoveStep))
     throw fail('steps must be move steps with slot ranges')
-  if (!isRecord(data.fingerprint) || !Array.isArray(data.fingerprint.nodes)) throw fail('fingerprint missing')
   const settings = isRecord(data.settings) ? data.settings : {}
   return {
     ...(data as unknown as MovePlan),
@@ -188,9 +178,6 @@ function pickNumbers(settings: Record<string, unknown>): Partial<MigrationSettin
   return picked
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-
 function isMoveStep(value: unknown): value is MoveStep {
   return (
     isRecord(value) &&
@@ -199,13 +186,9 @@ function isMoveStep(value: unknown): value is MoveStep {
     typeof value.to === 'string' &&
     value.from !== value.to &&
     Array.isArray(value.slots) &&
-    value.slots.every(
-      (range) => isRecord(range) && isSlot(range.start) && isSlot(range.end) && range.start <= range.end,
-    )
+    value.slots.every(isSlotRange)
   )
 }
-
-const isSlot = (value: unknown): value is number => typeof value === 'number' && isValidSlot(value)
 
 /** `0-5460,5462` back into ranges ('-' is none), as fingerprints store slots. */
 function parseRangeList(text: string): SlotRange[] {

@@ -1,5 +1,5 @@
 import {type ClusterSnapshot} from './snapshot.js'
-import {formatRanges} from './slots.js'
+import {formatRanges, isValidSlot, type SlotRange} from './slots.js'
 
 /** Bumped whenever a plan file stops being readable by an older slotctl. */
 export const PLAN_VERSION = 1
@@ -30,6 +30,43 @@ export type Plan<Step> = {
   readonly steps: readonly Step[]
   readonly version: typeof PLAN_VERSION
 }
+
+/**
+ * The JSON object of a plan file, with the fields every plan has checked (version, seed, kind, fingerprint);
+ * each kind's parser checks its steps. `fail` builds the error that names the file.
+ */
+export function planObject(text: string, fail: (why: string) => Error): Record<string, unknown> {
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (error) {
+    throw fail((error as Error).message)
+  }
+
+  if (!isRecord(data)) throw fail('not a JSON object')
+  if (data.version !== PLAN_VERSION) throw fail(`version ${String(data.version)} is not ${PLAN_VERSION}`)
+  if (typeof data.seed !== 'string' || typeof data.kind !== 'string') throw fail('seed or kind missing')
+  if (!isRecord(data.fingerprint) || !Array.isArray(data.fingerprint.nodes)) throw fail('fingerprint missing')
+  return data
+}
+
+/** The kind a plan file says it is; undefined when it is not one (its parser then says why). */
+export function planKindOf(text: string): string | undefined {
+  try {
+    const data: unknown = JSON.parse(text)
+    return isRecord(data) && typeof data.kind === 'string' ? data.kind : undefined
+  } catch {
+    return undefined
+  }
+}
+
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+export const isSlotRange = (value: unknown): value is SlotRange =>
+  isRecord(value) && isSlot(value.start) && isSlot(value.end) && value.start <= value.end
+
+const isSlot = (value: unknown): value is number => typeof value === 'number' && isValidSlot(value)
 
 /** Each node's own view of itself, sorted by id, so equal topologies give equal fingerprints. */
 export function fingerprintOf(snapshot: ClusterSnapshot): Fingerprint {

@@ -2,7 +2,10 @@ import {readFileSync} from 'node:fs'
 
 import {Args, Flags} from '@oclif/core'
 
+import {runCreatePlan} from '../actions/create.js'
 import {BaseCommand} from '../base-command.js'
+import type {Finding} from '../cluster/checks.js'
+import {type CreatePlan, parseCreatePlan, planNodes} from '../cluster/create-plan.js'
 import {OperationError, UsageError} from '../cluster/errors.js'
 import {
   assertHealthy,
@@ -12,31 +15,48 @@ import {
   remainingSteps,
   resumeProblems,
 } from '../cluster/move-plan.js'
-import {fingerprintChanges, fingerprintOf} from '../cluster/plan.js'
+import {fingerprintChanges, fingerprintOf, planKindOf} from '../cluster/plan.js'
 import type {ClusterSnapshot} from '../cluster/snapshot.js'
 import {countSlots} from '../cluster/slots.js'
 import {yesFlag} from '../flags.js'
 import {executeMovePlan, type MoveRunResult} from '../move-command.js'
+import {DEFAULT_CREATE_TIMEOUT_MS, savedCreatePlanChanges} from '../ops/create.js'
 import {Journal, journalPathOf} from '../ops/journal.js'
 import {readCluster} from '../redis/discover.js'
+import {renderCreatePlan} from '../ui/create-view.js'
 import {nodeNamer, renderMovePlan, resumeCommand} from '../ui/move-plan-view.js'
 import {confirmOrRefuse} from '../ui/prompt.js'
+
+export type CreateApplyResult = {
+  created: true
+  elapsedMs: number
+  kind: 'create'
+  plan: string
+  /** What `check` finds on the new cluster (warnings only, or apply fails). */
+  problems: Finding[]
+  seed: string
+}
+
+const REMAKE_MOVE_PLAN = 'slotctl reshard ... --plan-out FILE'
 
 export default class Apply extends BaseCommand<typeof Apply> {
   static override args = {
     plan: Args.string({
-      description: 'A plan file, from --plan-out or saved by reshard under .slotctl/.',
+      description: 'A plan file, from --plan-out (reshard, rebalance, create) or saved by reshard under .slotctl/.',
       required: true,
     }),
   }
-  static override description = `Runs a plan written by --plan-out (reshard), after checking that the cluster is still the one the plan was made for: the same nodes, roles, config epochs and slot owners. A plan made for another state is refused with what changed, so a plan cannot be applied twice.
+  static override description = `Runs a plan written by --plan-out (reshard, rebalance), after checking that the cluster is still the one the plan was made for: the same nodes, roles, config epochs and slot owners. A plan made for another state is refused with what changed, so a plan cannot be applied twice.
 
 A journal of finished slots is kept beside the plan (PLAN.journal). With --resume, a run that was stopped (Ctrl-C, a crash, a failed move) continues from the real state of each remaining slot: slots may by then belong to their source or their target, and nothing else may have changed. No key is lost or duplicated either way.
 
-Exit status: 0 done (or nothing left to do), 1 the plan is stale, the cluster has problems or a move failed, 2 bad arguments or an unreadable plan, 3 cannot connect, 130 stopped by Ctrl-C (resumable).`
+A create plan (create --dry-run --plan-out) runs on its nodes if each is still the planned node and still empty, and the result is judged as create judges it. It keeps no journal: if it stops, see where the nodes stand with "slotctl check".
+
+Exit status: 0 done (or nothing left to do), 1 the plan is stale, the cluster has problems, a move failed or a created cluster fails check, 2 bad arguments or an unreadable plan, 3 cannot connect, 130 stopped by Ctrl-C (resumable).`
   static override examples = [
     '<%= config.bin %> <%= command.id %> move.json',
     '<%= config.bin %> <%= command.id %> move.json --yes --json',
+    '<%= config.bin %> <%= command.id %> create.json --yes',
     '<%= config.bin %> <%= command.id %> .slotctl/reshard-2026-01-01T00-00-00-000Z.json --resume --yes',
   ]
   static override flags = {
@@ -45,15 +65,17 @@ Exit status: 0 done (or nothing left to do), 1 the plan is stale, the cluster ha
   }
   static override summary = 'Run a saved plan, or resume one that was stopped.'
 
-  async run(): Promise<MoveRunResult> {
+  async run(): Promise<CreateApplyResult | MoveRunResult> {
     const file = this.args.plan
-    const plan = parseMovePlan(readPlan(file), file)
+    const text = readPlan(file)
+    if (planKindOf(text) === 'create') return this.applyCreate(parseCreatePlan(text, file), file)
+    const plan = parseMovePlan(text, file)
     const pool = await this.pool()
     const snapshot = await readCluster(pool, plan.seed)
     const records = Journal.read(journalPathOf(file))
     if (this.flags.resume) {
       if (records.some((record) => record.event === 'finished')) return this.nothingLeft(file)
-      refuseIf(resumeProblems(plan, snapshot), `${file} cannot be resumed`)
+      refuseIf(resumeProblems(plan, snapshot), `${file} cannot be resumed`, REMAKE_MOVE_PLAN)
     } else {
       const finished = records.some((record) => record.event === 'finished')
       if (records.length > 0 && !finished) {
@@ -64,7 +86,7 @@ Exit status: 0 done (or nothing left to do), 1 the plan is stale, the cluster ha
       }
 
       const why = `${file} was made for another state of the cluster${finished ? ' (it was applied already)' : ''}`
-      refuseIf(fingerprintChanges(plan.fingerprint, fingerprintOf(snapshot)), why)
+      refuseIf(fingerprintChanges(plan.fingerprint, fingerprintOf(snapshot)), why, REMAKE_MOVE_PLAN)
       assertHealthy(snapshot)
     }
 
@@ -75,6 +97,29 @@ Exit status: 0 done (or nothing left to do), 1 the plan is stale, the cluster ha
     })
 
     return executeMovePlan(this, pool, plan, file, this.flags.resume)
+  }
+
+  /** A saved create plan runs only on its planned nodes, all still empty; it keeps no journal to resume from. */
+  private async applyCreate(plan: CreatePlan, file: string): Promise<CreateApplyResult> {
+    if (this.flags.resume) {
+      throw new UsageError(`${file} is a create plan: only move plans (reshard, rebalance) can be resumed`, {
+        code: 'NOT_RESUMABLE',
+        suggestions: [`See where its nodes stand with: slotctl check ${plan.seed}`],
+      })
+    }
+
+    const pool = await this.pool()
+    const why = `${file} no longer fits its nodes (applied already?)`
+    refuseIf(await savedCreatePlanChanges(pool, plan), why, 'slotctl create ADDRESSES... --dry-run --plan-out FILE')
+    this.log(renderCreatePlan(plan))
+    const count = planNodes(plan).length
+    await confirmOrRefuse(`Create this cluster of ${count} nodes?`, {flagName: '--yes', yes: this.flags.yes})
+    const {elapsedMs, problems} = await runCreatePlan(pool, plan, {
+      out: this.output,
+      progress: (line) => this.logToStderr(line),
+      timeoutMs: DEFAULT_CREATE_TIMEOUT_MS,
+    })
+    return {created: true, elapsedMs, kind: 'create', plan: file, problems, seed: plan.seed}
   }
 
   private show(plan: MovePlan, snapshot: ClusterSnapshot, records: ReturnType<typeof Journal.read>): void {
@@ -107,16 +152,16 @@ function readPlan(file: string): string {
       `cannot read plan file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
       {
         code: 'BAD_PLAN',
-        suggestions: ['Give the path of a plan written by slotctl reshard --plan-out'],
+        suggestions: ['Give the path of a plan written with --plan-out (reshard, rebalance, create)'],
       },
     )
   }
 }
 
-function refuseIf(changes: readonly string[], what: string): void {
+function refuseIf(changes: readonly string[], what: string, remake: string): void {
   if (changes.length === 0) return
   throw new OperationError(`${what}:\n${changes.map((change) => `  ${change}`).join('\n')}`, {
     code: 'STALE_PLAN',
-    suggestions: ['Make a new plan for the cluster as it is now (slotctl reshard ... --plan-out FILE)'],
+    suggestions: [`Make a new plan for the cluster as it is now (${remake})`],
   })
 }

@@ -2,20 +2,19 @@ import {writeFileSync} from 'node:fs'
 
 import {Args, Flags} from '@oclif/core'
 
+import {runCreatePlan} from '../actions/create.js'
 import {BaseCommand} from '../base-command.js'
 import {formatAddress, parseAddress} from '../cluster/address.js'
-import {checkCluster, type Finding, isHealthy} from '../cluster/checks.js'
+import type {Finding} from '../cluster/checks.js'
 import {checkCreateShape, type CreateLayout, type PlacementWarning} from '../cluster/create-layout.js'
 import type {CreatePlan} from '../cluster/create-plan.js'
-import {OperationError, UsageError} from '../cluster/errors.js'
+import {UsageError} from '../cluster/errors.js'
 import {formatRanges} from '../cluster/slots.js'
 import {dryRunFlag, yesFlag} from '../flags.js'
-import {executeCreate, prepareCreate} from '../ops/create.js'
-import {readCluster} from '../redis/discover.js'
-import {renderFindings, renderMasters} from '../ui/cluster-view.js'
+import {DEFAULT_CREATE_TIMEOUT_MS, prepareCreate} from '../ops/create.js'
 import {paint} from '../ui/colour.js'
+import {renderCreatePlan} from '../ui/create-view.js'
 import {confirmOrRefuse} from '../ui/prompt.js'
-import {renderTable} from '../ui/table.js'
 
 export type PlannedMasterSummary = {address: string; replicas: string[]; slots: string}
 
@@ -56,7 +55,7 @@ Exit status: 0 created (or already there), 1 a node is not empty or the cluster 
     'plan-out': Flags.string({description: 'Write the plan (JSON) to this file.'}),
     replicas: Flags.integer({default: 0, description: 'Replicas per master.', min: 0}),
     timeout: Flags.integer({
-      default: 60_000,
+      default: DEFAULT_CREATE_TIMEOUT_MS,
       description: 'Milliseconds to wait for the nodes to agree, at each of the two waits.',
       min: 1,
     }),
@@ -81,7 +80,7 @@ Exit status: 0 created (or already there), 1 a node is not empty or the cluster 
       return {...base, alreadyCreated: true, created: false, dryRun: this.flags['dry-run']}
     }
 
-    this.log(renderLayout(prepared.layout))
+    this.log(renderCreatePlan(prepared.plan, prepared.layout.warnings))
     if (this.flags['plan-out']) this.writePlan(this.flags['plan-out'], prepared.plan)
     if (this.flags['dry-run']) {
       this.log(paint.dim('\nDry run: nothing was changed.'))
@@ -89,16 +88,11 @@ Exit status: 0 created (or already there), 1 a node is not empty or the cluster 
     }
 
     await confirmOrRefuse(`Create this cluster of ${addresses.length} nodes?`, {flagName: '--yes', yes: this.flags.yes})
-    const started = Date.now()
-    await executeCreate(pool, prepared.plan, {
-      onPhase: (phase, ms) => this.logToStderr(paint.dim(`  ${phase} (${ms} ms)`)),
+    const {elapsedMs, problems} = await runCreatePlan(pool, prepared.plan, {
+      out: this.output,
+      progress: (line) => this.logToStderr(line),
       timeoutMs: this.flags.timeout,
     })
-    const problems = await this.verify(prepared.plan.seed)
-    const elapsedMs = Date.now() - started
-    this.log(
-      paint.green(`\n✔ created in ${(elapsedMs / 1000).toFixed(1)} s. Next: slotctl check ${prepared.plan.seed}`),
-    )
     return {...base, alreadyCreated: false, created: true, dryRun: false, elapsedMs, problems}
   }
 
@@ -112,22 +106,6 @@ Exit status: 0 created (or already there), 1 a node is not empty or the cluster 
     }
 
     return addresses
-  }
-
-  /** The same verdict `check` gives; errors mean the create did not succeed, whatever the steps said. */
-  private async verify(seed: string): Promise<Finding[]> {
-    const snapshot = await readCluster(await this.pool(), seed)
-    const problems = checkCluster(snapshot)
-    this.log(`\n${renderMasters(snapshot)}`)
-    if (problems.length > 0) this.log(`\n${renderFindings(problems)}`)
-    if (!isHealthy(problems)) {
-      throw new OperationError('the cluster was set up but check finds errors (above)', {
-        code: 'CREATE_UNHEALTHY',
-        suggestions: [`slotctl check ${seed}`],
-      })
-    }
-
-    return problems
   }
 
   private writePlan(file: string, plan: CreatePlan): void {
@@ -147,17 +125,4 @@ function summarise(layout: CreateLayout): PlannedMasterSummary[] {
     replicas: master.replicas.map((replica) => replica.address),
     slots: formatRanges([master.slots]),
   }))
-}
-
-/** The allocation table, then any placement warning. */
-function renderLayout(layout: CreateLayout): string {
-  const rows = layout.masters.map((master) => [
-    master.address,
-    formatRanges([master.slots]),
-    master.slots.end - master.slots.start + 1,
-    master.replicas.map((replica) => replica.address).join(' ') || '-',
-  ])
-  const table = renderTable(['MASTER', 'SLOTS', 'COUNT', 'REPLICAS'], rows)
-  const warnings = layout.warnings.map((warning) => `${paint.yellow('WARNING')} ${warning.code}: ${warning.message}`)
-  return [table, ...(warnings.length > 0 ? ['', ...warnings] : [])].join('\n')
 }

@@ -10,10 +10,12 @@ import {type CreateLayout, planLayout} from '../cluster/create-layout.js'
 import {
   buildCreatePlan,
   type CreatePlan,
+  createPlanChanges,
   type CreateStep,
   type CreateTarget,
   diagnoseNodes,
   type NodeProblem,
+  planNodes,
 } from '../cluster/create-plan.js'
 import {ConnectionError, OperationError, SlotctlError, UsageError} from '../cluster/errors.js'
 import {fingerprintOf} from '../cluster/plan.js'
@@ -57,6 +59,18 @@ export async function prepareCreate(
   if ('problems' in diagnosis) throw refusal(diagnosis.state, diagnosis.problems, seed)
   const snapshot = {nodes: readings, seed, unreachable: []}
   return {layout, plan: buildCreatePlan(layout, targets, fingerprintOf(snapshot), new Date()), state: 'ready'}
+}
+
+/**
+ * Reads the nodes of a saved create plan and says why the plan no longer fits them (a node replaced or not
+ * empty any more); empty when it still does. Throws like prepareCreate when a node cannot be read.
+ */
+export async function savedCreatePlanChanges(pool: NodePool, plan: CreatePlan): Promise<string[]> {
+  const readings = await readAll(
+    pool,
+    planNodes(plan).map((node) => node.address),
+  )
+  return createPlanChanges(plan, readings)
 }
 
 async function readAll(pool: NodePool, addresses: readonly string[]): Promise<NodeReading[]> {
@@ -124,6 +138,9 @@ function refusal(state: 'differs' | 'not-empty', problems: readonly NodeProblem[
     suggestions: [`Look at it with: slotctl check ${seed}`, 'If it is what you want, there is nothing to create'],
   })
 }
+
+/** How long each of create's waits for the nodes to agree may take, unless told otherwise. */
+export const DEFAULT_CREATE_TIMEOUT_MS = 60_000
 
 export type ExecuteOptions = {
   /** Told when each phase of the plan has finished, with how long it took. */

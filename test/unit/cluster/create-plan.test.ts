@@ -2,7 +2,15 @@ import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
 import {type CreateLayout, planLayout} from '../../../src/cluster/create-layout.js'
-import {buildCreatePlan, type CreateTarget, diagnoseNodes} from '../../../src/cluster/create-plan.js'
+import {
+  buildCreatePlan,
+  createPlanChanges,
+  type CreateTarget,
+  diagnoseNodes,
+  parseCreatePlan,
+  plannedMasters,
+  planNodes,
+} from '../../../src/cluster/create-plan.js'
 import {parseClusterNodes} from '../../../src/cluster/nodes.js'
 import type {NodeReading} from '../../../src/cluster/snapshot.js'
 import {formatRanges} from '../../../src/cluster/slots.js'
@@ -171,5 +179,59 @@ describe('diagnoseNodes', () => {
       ),
       reasons.join('\n'),
     )
+  })
+})
+
+describe('a saved create plan', () => {
+  const plan = buildCreatePlan(layout, targets, {nodes: []}, new Date('2026-01-02T03:04:05Z'))
+  const text = JSON.stringify(plan)
+
+  it('reads back as written, and names its nodes and masters', () => {
+    assert.deepEqual(parseCreatePlan(text, 'c.json'), plan)
+    assert.deepEqual(
+      planNodes(plan).map((node) => node.address),
+      PORTS.map((port) => addressOf(port)),
+    )
+    assert.deepEqual(
+      plannedMasters(plan).map(({address, replicas}) => [address, replicas.length]),
+      layout.masters.map((master) => [master.address, 1]),
+    )
+  })
+
+  it('is refused with the reason when it is damaged or of another kind', () => {
+    const damaged = (change: Record<string, unknown>) => JSON.stringify({...plan, ...change})
+    const refusals: Array<[string, RegExp]> = [
+      ['{', /c\.json is not a slotctl create plan: /],
+      [damaged({kind: 'reshard'}), /its kind is reshard/],
+      [
+        damaged({steps: [...plan.steps, {action: 'meet', node: '127.0.0.1:7000', peer: {ip: 'x'}}]}),
+        /not a create step/,
+      ],
+      [damaged({steps: [{action: 'set-config-epoch', epoch: 0, node: '127.0.0.1:7000'}]}), /not a create step/],
+      [damaged({steps: [{action: 'add-slots', node: 'nowhere', slots: []}]}), /not a create step/],
+      [damaged({steps: plan.steps.filter((step) => step.action !== 'wait-joined')}), /no wait-joined step/],
+    ]
+    for (const [input, why] of refusals) {
+      assert.throws(
+        () => parseCreatePlan(input, 'c.json'),
+        (error: Error & {code?: string}) => {
+          assert.match(error.message, why)
+          assert.equal(error.code, 'BAD_PLAN')
+          return true
+        },
+      )
+    }
+  })
+
+  it('still fits fresh nodes; not a node replaced, or one that is no longer empty', () => {
+    const fresh = PORTS.map((port) => reading(port, [freshLine(port)]))
+    assert.deepEqual(createPlanChanges(plan, fresh), [])
+    const [first, , ...rest] = fresh
+    const replaced = {...first!, self: {...first!.self, id: 'b'.repeat(40)}}
+    const busy = reading(PORTS[1]!, [freshLine(PORTS[1]!)], {keys: 2})
+    assert.deepEqual(createPlanChanges(plan, [replaced, busy, ...rest]), [
+      `127.0.0.1:7000 is now node bbbbbbbb, not ${idOf(7000).slice(0, 8)}`,
+      '127.0.0.1:7001 holds 2 keys',
+    ])
   })
 })
