@@ -1,8 +1,7 @@
 import {formatAddress, parseAddress} from './address.js'
 import type {NodeRef} from './checks.js'
 import type {CreateLayout} from './create-layout.js'
-import {UsageError} from './errors.js'
-import {type Fingerprint, isRecord, isSlotRange, PLAN_VERSION, type Plan, planObject} from './plan.js'
+import {badPlan, type Fingerprint, isRecord, isSlotRange, PLAN_VERSION, type Plan, planObject} from './plan.js'
 import type {NodeReading} from './snapshot.js'
 import {formatRanges, type SlotRange} from './slots.js'
 
@@ -119,11 +118,7 @@ export function createPlanChanges(plan: CreatePlan, readings: readonly NodeReadi
 
 /** Reads a create plan file, checking every step a run depends on. Throws a UsageError naming the file. */
 export function parseCreatePlan(text: string, file: string): CreatePlan {
-  const fail = (why: string) =>
-    new UsageError(`${file} is not a slotctl create plan: ${why}`, {
-      code: 'BAD_PLAN',
-      suggestions: ['Write a plan with: slotctl create ADDRESSES... --dry-run --plan-out FILE'],
-    })
+  const fail = badPlan(file, 'create', 'slotctl create ADDRESSES... --dry-run --plan-out FILE')
   const data = planObject(text, fail)
   if (data.kind !== 'create') throw fail(`its kind is ${String(data.kind)}`)
   if (!Array.isArray(data.steps) || !data.steps.every(isCreateStep)) throw fail('a step is not a create step')

@@ -1,6 +1,6 @@
 import {checkCluster} from './checks.js'
-import {OperationError, UsageError} from './errors.js'
-import {fingerprintOf, isRecord, isSlotRange, type Plan, PLAN_VERSION, planObject} from './plan.js'
+import {OperationError} from './errors.js'
+import {badPlan, fingerprintOf, isRecord, isSlotRange, type Plan, PLAN_VERSION, planObject} from './plan.js'
 import type {ClusterSnapshot} from './snapshot.js'
 import {countSlots, formatRanges, type SlotRange, slotsOf, toRanges} from './slots.js'
 
@@ -150,11 +150,7 @@ function missingNodes(plan: MovePlan, snapshot: ClusterSnapshot): string[] {
 
 /** Reads a plan file's JSON, checking every field a run depends on. Throws a UsageError naming the file. */
 export function parseMovePlan(text: string, file: string): MovePlan {
-  const fail = (why: string) =>
-    new UsageError(`${file} is not a slotctl move plan: ${why}`, {
-      code: 'BAD_PLAN',
-      suggestions: ['Write a plan with: slotctl reshard ADDR ... --plan-out FILE'],
-    })
+  const fail = badPlan(file, 'move', 'slotctl reshard ADDR ... --plan-out FILE')
   const data = planObject(text, fail)
   if (!Array.isArray(data.steps) || !data.steps.every(isMoveStep))
     throw fail('steps must be move steps with slot ranges')

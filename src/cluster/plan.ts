@@ -1,3 +1,4 @@
+import {UsageError} from './errors.js'
 import {type ClusterSnapshot} from './snapshot.js'
 import {formatRanges, isValidSlot, type SlotRange} from './slots.js'
 
@@ -29,6 +30,15 @@ export type Plan<Step> = {
   readonly seed: string
   readonly steps: readonly Step[]
   readonly version: typeof PLAN_VERSION
+}
+
+/** The error for a plan file that cannot be run, naming the file, its kind and the command that writes one. */
+export function badPlan(file: string, kind: string, writtenBy: string): (why: string) => UsageError {
+  return (why) =>
+    new UsageError(`${file} is not a slotctl ${kind} plan: ${why}`, {
+      code: 'BAD_PLAN',
+      suggestions: [`Write a plan with: ${writtenBy}`],
+    })
 }
 
 /**
