@@ -158,17 +158,6 @@ export class MigrateConnectionCache {
   }
 }
 
-/** A RESP multibulk request, the way a client sends a command. */
-export function encodeCommand(args: readonly (Buffer | string)[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)]
-  for (const arg of args) {
-    const bytes = typeof arg === 'string' ? Buffer.from(arg) : arg
-    parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n'))
-  }
-
-  return Buffer.concat(parts)
-}
-
 /**
  * Keys a MIGRATE is moving right now. Redis blocks the whole server during MIGRATE; this node keeps serving,
  * so a command on a key in flight waits for the move to end instead of changing a copy that is about to be

@@ -7,9 +7,9 @@
  */
 import {Socket} from 'node:net'
 
+import {encodeCommand} from '../redis/resp.js'
 import type {ClientState} from './client.js'
 import type {Keyspace} from './keyspace.js'
-import {encodeCommand} from './migrate-client.js'
 import {toPortable} from './portable.js'
 import {encodeDump} from './rdb/index.js'
 import {RequestParser} from './resp.js'

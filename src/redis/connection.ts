@@ -3,7 +3,7 @@ import {Redis} from 'ioredis'
 import {formatAddress, type NodeAddress, parseAddress} from '../cluster/address.js'
 import {describeConnectError} from './connect-error.js'
 import {authArgs, type ConnectionSettings, DEFAULT_SETTINGS, isNeedlessAuth, tlsOptions} from './settings.js'
-import type {Command} from './socket.js'
+import type {Command} from './resp.js'
 
 /**
  * One connection per node, opened on first use and shared by everything a command does.

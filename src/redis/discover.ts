@@ -13,7 +13,7 @@ import {SLOT_COUNT} from '../cluster/keyslot.js'
 import {slotsOf} from '../cluster/slots.js'
 import {describeConnectError} from './connect-error.js'
 import type {ConnectionSettings} from './settings.js'
-import type {Command} from './socket.js'
+import type {Command} from './resp.js'
 
 /**
  * What reading a cluster needs of a connection layer. NodePool (ioredis, for commands that change the cluster)

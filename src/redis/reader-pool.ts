@@ -2,9 +2,9 @@ import type {Socket} from 'node:net'
 
 import {SlotctlError} from '../cluster/errors.js'
 import {describeConnectError} from './connect-error.js'
-import {type Reply, ReplyError, RespParser} from './resp.js'
+import {type Command, encodeCommand, type Reply, ReplyError, RespParser} from './resp.js'
 import {authArgs, type ConnectionSettings, isNeedlessAuth} from './settings.js'
-import {type Command, encodeCommand, openSocket} from './socket.js'
+import {openSocket} from './socket.js'
 
 /**
  * Connections for the commands that only read a cluster (check, info, keyslot): RESP2 over a plain or TLS
@@ -90,7 +90,7 @@ class ReaderConnection {
     if (commands.length === 0) return Promise.resolve([])
     return new Promise((resolve, reject) => {
       this.batches.push({expected: commands.length, reject, replies: [], resolve})
-      this.socket.write(commands.map((command) => encodeCommand(command)).join(''))
+      this.socket.write(Buffer.concat(commands.map((command) => encodeCommand(command))))
       this.timer ??= this.startTimer()
     })
   }

@@ -1,3 +1,22 @@
+/** A command and its arguments, as sent to a node. */
+export type Command = ReadonlyArray<number | string>
+
+const CRLF_BYTES = Buffer.from('\r\n')
+
+/**
+ * A command as every client sends it: a RESP multibulk request. The one encoder for slotctl's connections,
+ * the embedded node's MIGRATE and replication links, and the test harness.
+ */
+export function encodeCommand(args: ReadonlyArray<Buffer | number | string>): Buffer {
+  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)]
+  for (const arg of args) {
+    const bytes = Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg))
+    parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, CRLF_BYTES)
+  }
+
+  return Buffer.concat(parts)
+}
+
 /** A RESP2 reply: simple and bulk strings are text, a nil is null, an error reply is a ReplyError. */
 export type Reply = null | number | Reply[] | ReplyError | string
 

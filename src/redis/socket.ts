@@ -24,15 +24,3 @@ export async function openSocket(address: string, settings: ConnectionSettings):
     clearTimeout(timer)
   }
 }
-
-/** A command and its arguments, as sent to a node. */
-export type Command = ReadonlyArray<number | string>
-
-/** A command in RESP, as every client sends it. */
-export function encodeCommand(args: Command): string {
-  const parts = args.map((arg) => {
-    const text = String(arg)
-    return `$${Buffer.byteLength(text)}\r\n${text}\r\n`
-  })
-  return `*${args.length}\r\n${parts.join('')}`
-}

@@ -12,9 +12,8 @@ import {ConnectionError} from '../../src/cluster/errors.js'
 import {NodePool} from '../../src/redis/connection.js'
 import {readNode} from '../../src/redis/discover.js'
 import {ReaderPool} from '../../src/redis/reader-pool.js'
-import {type Reply, RespParser} from '../../src/redis/resp.js'
+import {type Command, encodeCommand, type Reply, RespParser} from '../../src/redis/resp.js'
 import {type ConnectionSettings, DEFAULT_SETTINGS} from '../../src/redis/settings.js'
-import {type Command, encodeCommand} from '../../src/redis/socket.js'
 import {engines, type TestClusterOf, withClient} from '../helpers/lifecycle.js'
 import {redisServerAvailable, requireRedisServer} from '../helpers/servers.js'
 
@@ -209,7 +208,7 @@ async function rawReplies(address: string, commands: readonly Command[]): Promis
   const socket = connect({host, port})
   const chunks: Buffer[] = []
   socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-  socket.write(commands.map((command) => encodeCommand(command)).join(''))
+  socket.write(Buffer.concat(commands.map((command) => encodeCommand(command))))
   await once(socket, 'close')
   return Buffer.concat(chunks)
 }

@@ -1,6 +1,7 @@
 /** Moving keys between nodes: DUMP, RESTORE, RESTORE-ASKING, MIGRATE, and DEBUG DIGEST-VALUE for BUSYKEY checks. */
+import {encodeCommand} from '../../redis/resp.js'
+import {MigrateIoError} from '../migrate-client.js'
 import {decodeDump, DumpPayloadError, encodeDump, writeRdbFile} from '../rdb/index.js'
-import {encodeCommand, MigrateIoError} from '../migrate-client.js'
 import {EMPTY_DIGEST, fromPortable, toPortable, valueDigest} from '../portable.js'
 import {keyspaceEntries} from '../snapshot.js'
 import {keyString} from '../types.js'

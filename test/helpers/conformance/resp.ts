@@ -5,6 +5,8 @@
  */
 import {Socket, connect} from 'node:net'
 
+import {encodeCommand} from '../../../src/redis/resp.js'
+
 export type Reply =
   | {t: '+'; v: string}
   | {t: '-'; v: string}
@@ -186,17 +188,6 @@ export function bulk(text: string | Buffer): Reply {
 }
 
 export type Arg = string | Buffer
-
-/** The multibulk request for one command. */
-export function encodeCommand(argv: Arg[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${argv.length}\r\n`)]
-  for (const arg of argv) {
-    const bytes = Buffer.isBuffer(arg) ? arg : Buffer.from(arg, 'utf8')
-    parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n'))
-  }
-
-  return Buffer.concat(parts)
-}
 
 type Waiter = {reject: (error: Error) => void; resolve: (reply: Reply) => void; timer: NodeJS.Timeout}
 

@@ -5,7 +5,8 @@
  */
 import {createHash} from 'node:crypto'
 
-import {type Arg, type Reply, RespConnection, encodeCommand, render, textOf} from './resp.js'
+import {encodeCommand} from '../../../src/redis/resp.js'
+import {type Arg, type Reply, RespConnection, render, textOf} from './resp.js'
 import type {TestNode} from './nodes.js'
 
 /** What one side knows while it runs a script: its nodes by role, and the raw replies so far. */

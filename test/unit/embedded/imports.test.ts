@@ -1,11 +1,14 @@
-/** The embedded node (and so its daemon) depends on Node's own modules, itself and the shared key-slot function only. */
+/**
+ * The embedded node (and so its daemon) depends on Node's own modules, itself and the pure pieces DESIGN.md lets it
+ * share: the key-slot function and the RESP command encoder. Those import nothing themselves.
+ */
 import assert from 'node:assert/strict'
 import {readdirSync, readFileSync, statSync} from 'node:fs'
 import {dirname, join, relative, resolve} from 'node:path'
 import {test} from 'node:test'
 
 const ROOT = resolve('src/embedded')
-const ALLOWED_OUTSIDE = new Set([resolve('src/cluster/keyslot.ts')])
+const ALLOWED_OUTSIDE = new Set([resolve('src/cluster/keyslot.ts'), resolve('src/redis/resp.ts')])
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -14,7 +17,7 @@ function sources(dir: string): string[] {
   })
 }
 
-test('src/embedded imports nothing outside itself but node: modules and src/cluster/keyslot.ts', () => {
+test('src/embedded imports nothing outside itself but node: modules, src/cluster/keyslot.ts and src/redis/resp.ts', () => {
   const offending: string[] = []
   for (const file of sources(ROOT)) {
     for (const [, specifier = ''] of readFileSync(file, 'utf8').matchAll(/^(?:import|export)[^'"]*?from '([^']+)'/gm)) {
@@ -26,4 +29,8 @@ test('src/embedded imports nothing outside itself but node: modules and src/clus
   }
 
   assert.deepEqual(offending, [])
+})
+
+test('the pieces src/embedded shares import nothing', () => {
+  for (const file of ALLOWED_OUTSIDE) assert.doesNotMatch(readFileSync(file, 'utf8'), /^import /m, file)
 })
