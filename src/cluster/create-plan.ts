@@ -116,9 +116,12 @@ export function createPlanChanges(plan: CreatePlan, readings: readonly NodeReadi
   })
 }
 
+/** The command that writes a create plan, for errors that ask for a new one. */
+export const WRITES_CREATE_PLAN = 'slotctl create ADDRESSES... --dry-run --plan-out FILE'
+
 /** Reads a create plan file, checking every step a run depends on. Throws a UsageError naming the file. */
 export function parseCreatePlan(text: string, file: string): CreatePlan {
-  const fail = badPlan(file, 'create', 'slotctl create ADDRESSES... --dry-run --plan-out FILE')
+  const fail = badPlan(file, 'create', WRITES_CREATE_PLAN)
   const data = planObject(text, fail)
   if (data.kind !== 'create') throw fail(`its kind is ${String(data.kind)}`)
   if (!Array.isArray(data.steps) || !data.steps.every(isCreateStep)) throw fail('a step is not a create step')

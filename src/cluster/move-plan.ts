@@ -148,9 +148,12 @@ function missingNodes(plan: MovePlan, snapshot: ClusterSnapshot): string[] {
   return [...needed].filter((id) => !present.has(id)).map((id) => `node ${id.slice(0, 8)} of the plan cannot be read`)
 }
 
+/** The command that writes a move plan, for errors that ask for a new one. */
+export const WRITES_MOVE_PLAN = 'slotctl reshard ADDR ... --plan-out FILE'
+
 /** Reads a plan file's JSON, checking every field a run depends on. Throws a UsageError naming the file. */
 export function parseMovePlan(text: string, file: string): MovePlan {
-  const fail = badPlan(file, 'move', 'slotctl reshard ADDR ... --plan-out FILE')
+  const fail = badPlan(file, 'move', WRITES_MOVE_PLAN)
   const data = planObject(text, fail)
   if (!Array.isArray(data.steps) || !data.steps.every(isMoveStep))
     throw fail('steps must be move steps with slot ranges')

@@ -5,7 +5,7 @@ import {Args, Flags} from '@oclif/core'
 import {runCreatePlan} from '../actions/create.js'
 import {BaseCommand} from '../base-command.js'
 import type {Finding} from '../cluster/checks.js'
-import {type CreatePlan, parseCreatePlan, planNodes} from '../cluster/create-plan.js'
+import {type CreatePlan, parseCreatePlan, planNodes, WRITES_CREATE_PLAN} from '../cluster/create-plan.js'
 import {OperationError, UsageError} from '../cluster/errors.js'
 import {
   assertHealthy,
@@ -14,6 +14,7 @@ import {
   parseMovePlan,
   remainingSteps,
   resumeProblems,
+  WRITES_MOVE_PLAN,
 } from '../cluster/move-plan.js'
 import {fingerprintChanges, fingerprintOf, planKindOf} from '../cluster/plan.js'
 import type {ClusterSnapshot} from '../cluster/snapshot.js'
@@ -36,8 +37,6 @@ export type CreateApplyResult = {
   problems: Finding[]
   seed: string
 }
-
-const REMAKE_MOVE_PLAN = 'slotctl reshard ... --plan-out FILE'
 
 export default class Apply extends BaseCommand<typeof Apply> {
   static override args = {
@@ -75,7 +74,7 @@ Exit status: 0 done (or nothing left to do), 1 the plan is stale, the cluster ha
     const records = Journal.read(journalPathOf(file))
     if (this.flags.resume) {
       if (records.some((record) => record.event === 'finished')) return this.nothingLeft(file)
-      refuseIf(resumeProblems(plan, snapshot), `${file} cannot be resumed`, REMAKE_MOVE_PLAN)
+      refuseIf(resumeProblems(plan, snapshot), `${file} cannot be resumed`, WRITES_MOVE_PLAN)
     } else {
       const finished = records.some((record) => record.event === 'finished')
       if (records.length > 0 && !finished) {
@@ -86,7 +85,7 @@ Exit status: 0 done (or nothing left to do), 1 the plan is stale, the cluster ha
       }
 
       const why = `${file} was made for another state of the cluster${finished ? ' (it was applied already)' : ''}`
-      refuseIf(fingerprintChanges(plan.fingerprint, fingerprintOf(snapshot)), why, REMAKE_MOVE_PLAN)
+      refuseIf(fingerprintChanges(plan.fingerprint, fingerprintOf(snapshot)), why, WRITES_MOVE_PLAN)
       assertHealthy(snapshot)
     }
 
@@ -110,7 +109,7 @@ Exit status: 0 done (or nothing left to do), 1 the plan is stale, the cluster ha
 
     const pool = await this.pool()
     const why = `${file} no longer fits its nodes (applied already?)`
-    refuseIf(await savedCreatePlanChanges(pool, plan), why, 'slotctl create ADDRESSES... --dry-run --plan-out FILE')
+    refuseIf(await savedCreatePlanChanges(pool, plan), why, WRITES_CREATE_PLAN)
     this.log(renderCreatePlan(plan))
     const count = planNodes(plan).length
     await confirmOrRefuse(`Create this cluster of ${count} nodes?`, {flagName: '--yes', yes: this.flags.yes})

@@ -244,13 +244,16 @@ async function nodesStillRunning(state: SandboxState): Promise<RunningNode[]> {
   const busy = await Promise.all(
     state.nodes.map(async (node) => running(engine, node) || !(await portIsFree(node.host, node.port))),
   )
-  return state.nodes.filter((_, i) => busy[i]).map((node) => ({...node, runningPid: runningPidOf(engine, node)}))
+  const stillRunning = state.nodes.filter((_, i) => busy[i])
+  // Read once (all of /proc), and only when some node is still running.
+  const processes = stillRunning.length > 0 ? listedProcesses() : []
+  return stillRunning.map((node) => ({...node, runningPid: runningPidOf(engine, node, processes)}))
 }
 
-/** The recorded pid while it is still the node's; otherwise a process whose command line is the node's. */
-function runningPidOf(engine: SandboxEngine, node: SandboxNode): number | undefined {
+/** The recorded pid while it is still the node's; otherwise one of `processes` whose command line is the node's. */
+function runningPidOf(engine: SandboxEngine, node: SandboxNode, processes: readonly number[]): number | undefined {
   if (node.pid !== null && running(engine, node)) return node.pid
-  return listedProcesses().find((pid) => engine.runs(pid, node))
+  return processes.find((pid) => engine.runs(pid, node))
 }
 
 function stillRunningError(dir: string, nodes: readonly RunningNode[]): OperationError {
