@@ -108,12 +108,21 @@ export class RedisServer {
     this.process = undefined
   }
 
+  /**
+   * Starts the process and waits for PING. A process that exits first (a port taken since `freePort` saw it
+   * free, a bad setting) fails at once with the end of its log, not after the ten-second wait.
+   */
   async start(): Promise<void> {
-    const child = spawn('redis-server', ['--dir', this.dir, ...this.args], {stdio: 'ignore'})
+    const child = spawn('redis-server', ['--dir', this.dir, ...this.args], {stdio: ['ignore', 'pipe', 'pipe']})
     running.add(child)
     this.process = child
+    const log = logTail(child)
+    const exited = new Promise<never>((_, reject) => {
+      child.once('exit', (code, signal) => reject(new ServerExitedError(this.address, code ?? signal, log())))
+    })
+    exited.catch(() => {})
     try {
-      await waitForPing(this.host, this.port, this.password)
+      await Promise.race([waitForPing(this.host, this.port, this.password), exited])
     } catch (error) {
       this.kill()
       throw error
@@ -126,9 +135,29 @@ export class RedisServer {
   }
 }
 
+/** How often a server whose port was taken before it could bind it is started again on another port. */
+const PORT_ATTEMPTS = 5
+
 export async function startRedisServer(options: ServerOptions = {}): Promise<RedisServer> {
-  const host = options.host ?? '127.0.0.1'
-  const port = await freePort(host)
+  for (let attempt = 1; ; attempt++) {
+    const host = options.host ?? '127.0.0.1'
+    // eslint-disable-next-line no-await-in-loop
+    const port = await freePort(host)
+    const server = new RedisServer(host, port, serverArgs(host, port, options), options.password)
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      await server.start()
+      return server
+    } catch (error) {
+      // eslint-disable-next-line no-await-in-loop
+      await server.stop()
+      const portTaken = error instanceof ServerExitedError && error.log.includes('Address already in use')
+      if (!portTaken || attempt === PORT_ATTEMPTS) throw error
+    }
+  }
+}
+
+function serverArgs(host: string, port: number, options: ServerOptions): string[] {
   const settings: Record<string, string> = {
     appendonly: 'no',
     bind: host,
@@ -145,10 +174,31 @@ export async function startRedisServer(options: ServerOptions = {}): Promise<Red
     ...(options.password ? {masterauth: options.password, requirepass: options.password} : {}),
     ...options.config,
   }
-  const args = Object.entries(settings).flatMap(([name, value]) => [`--${name}`, value])
-  const server = new RedisServer(host, port, args, options.password)
-  await server.start()
-  return server
+  return Object.entries(settings).flatMap(([name, value]) => [`--${name}`, value])
+}
+
+/** A redis-server that exited before it answered PING, with the last lines it logged. */
+export class ServerExitedError extends Error {
+  constructor(
+    address: string,
+    exit: NodeJS.Signals | null | number,
+    readonly log: string,
+  ) {
+    super(`redis-server on ${address} exited (${exit}) before it answered PING; its log ends:\n${log}`)
+  }
+}
+
+/** Keeps the last lines a child prints on stdout and stderr (redis-server logs to stdout without a logfile). */
+function logTail(child: ChildProcess, keep = 20): () => string {
+  const lines: string[] = []
+  const collect = (chunk: Buffer) => {
+    lines.push(...chunk.toString().split('\n').filter(Boolean))
+    lines.splice(0, Math.max(0, lines.length - keep))
+  }
+
+  child.stdout?.on('data', collect)
+  child.stderr?.on('data', collect)
+  return () => lines.join('\n')
 }
 
 async function waitForPing(host: string, port: number, password: string | undefined): Promise<void> {
