@@ -29,36 +29,48 @@ export class ReplyError extends Error {
 }
 
 type Parsed = {readonly end: number; readonly reply: Reply}
+/** A reply whose bytes have not all arrived: no attempt can succeed before the buffer holds `needed` bytes. */
+type Incomplete = {readonly needed: number}
 
 const CR_LF = '\r\n'
 
 /**
- * Cuts a stream of bytes into RESP2 replies. Bytes of a reply not yet complete are kept until the rest
- * arrives; the replies slotctl reads this way (CLUSTER NODES, INFO) are small, so re-reading an
- * incomplete one when a chunk arrives costs little.
+ * Cuts a stream of bytes into RESP2 replies. Chunks of a reply not yet complete are kept, unjoined, until
+ * enough bytes have arrived for it (a bulk string announces its length), so a large reply costs one copy
+ * whatever the number of reads it spans.
  */
 export class RespParser {
-  private pending: Buffer = Buffer.alloc(0)
+  private buffered = 0
+  private chunks: Buffer[] = []
+  private needed = 1
 
   /** Adds bytes read from the socket; returns every reply they complete. Throws on bytes that are not RESP. */
   feed(chunk: Buffer): Reply[] {
-    this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk])
+    this.chunks.push(chunk)
+    this.buffered += chunk.length
+    if (this.buffered < this.needed) return []
+    const bytes = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks, this.buffered)
     const replies: Reply[] = []
     let offset = 0
-    for (let parsed = parseReply(this.pending, offset); parsed; parsed = parseReply(this.pending, offset)) {
+    let parsed = parseReply(bytes, offset)
+    while ('reply' in parsed) {
       replies.push(parsed.reply)
       offset = parsed.end
+      parsed = parseReply(bytes, offset)
     }
 
-    this.pending = this.pending.subarray(offset)
+    const rest = bytes.subarray(offset)
+    this.chunks = rest.length > 0 ? [rest] : []
+    this.buffered = rest.length
+    this.needed = parsed.needed - offset
     return replies
   }
 }
 
-/** The reply that starts at `start`, or undefined when its bytes have not all arrived. */
-function parseReply(bytes: Buffer, start: number): Parsed | undefined {
+/** The reply that starts at `start`, or how many bytes the buffer must hold before it can be read. */
+function parseReply(bytes: Buffer, start: number): Incomplete | Parsed {
   const lineEnd = bytes.indexOf(CR_LF, start)
-  if (lineEnd === -1) return undefined
+  if (lineEnd === -1) return {needed: bytes.length + 1}
   const line = bytes.toString('utf8', start + 1, lineEnd)
   const next = lineEnd + CR_LF.length
   switch (bytes[start]) {
@@ -77,20 +89,20 @@ function parseReply(bytes: Buffer, start: number): Parsed | undefined {
   }
 }
 
-function parseBulk(bytes: Buffer, start: number, length: number): Parsed | undefined {
+function parseBulk(bytes: Buffer, start: number, length: number): Incomplete | Parsed {
   if (length < 0) return {end: start, reply: null}
   const end = start + length
-  if (bytes.length < end + CR_LF.length) return undefined
+  if (bytes.length < end + CR_LF.length) return {needed: end + CR_LF.length}
   return {end: end + CR_LF.length, reply: bytes.toString('utf8', start, end)}
 }
 
-function parseArray(bytes: Buffer, start: number, count: number): Parsed | undefined {
+function parseArray(bytes: Buffer, start: number, count: number): Incomplete | Parsed {
   if (count < 0) return {end: start, reply: null}
   const items: Reply[] = []
   let end = start
   while (items.length < count) {
     const item = parseReply(bytes, end)
-    if (item === undefined) return undefined
+    if (!('reply' in item)) return item
     items.push(item.reply)
     end = item.end
   }
