@@ -81,8 +81,8 @@ function setUpCluster(runtime: NodeRuntime): ClusterState {
     if (dir) saveClusterConfig(dir, cluster)
   }
 
-  cluster.onChange = () => {
-    runtime.bus?.broadcastSoon()
+  cluster.onChange = (announce) => {
+    if (announce) runtime.bus?.broadcastSoon()
     if (dir) saveClusterConfigSoon(dir, cluster)
   }
 

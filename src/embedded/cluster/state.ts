@@ -66,8 +66,8 @@ export class ClusterState {
   readonly migratingTo = new Map<number, ClusterNode>()
   readonly importingFrom = new Map<number, ClusterNode>()
   private readonly blacklist = new Map<string, number>()
-  /** Called after every change that must reach nodes.conf (and the other nodes). */
-  onChange: () => void = () => {}
+  /** Called after every change that must reach nodes.conf; `announce`: the other nodes should hear of it now. */
+  onChange: (announce: boolean) => void = () => {}
   /** Called when this node loses slots it may still hold keys for. */
   onSlotLost: (slot: number) => void = () => {}
 
@@ -79,7 +79,15 @@ export class ClusterState {
 
   changed(): void {
     this.okCache = undefined
-    this.onChange()
+    this.onChange(true)
+  }
+
+  /**
+   * A migrating or importing marker changed: nodes.conf keeps it, but no message between nodes carries it
+   * (nor does Redis' gossip), so announcing it would only cost every peer a message to parse.
+   */
+  markersChanged(): void {
+    this.onChange(false)
   }
 
   node(id: string): ClusterNode | undefined {

@@ -86,12 +86,15 @@ function setslot(context: ClusterContext, args: Buffer[]): void {
   if (action === 'MIGRATING' && args.length === 5) {
     if (cluster.owners[slot] !== myself) throw new CommandError(`ERR I'm not the owner of hash slot ${slot}`)
     cluster.migratingTo.set(slot, target("I don't know about node"))
+    cluster.markersChanged()
   } else if (action === 'IMPORTING' && args.length === 5) {
     if (cluster.owners[slot] === myself) throw new CommandError(`ERR I'm already the owner of hash slot ${slot}`)
     cluster.importingFrom.set(slot, target("I don't know about node"))
+    cluster.markersChanged()
   } else if (action === 'STABLE' && args.length === 4) {
     cluster.importingFrom.delete(slot)
     cluster.migratingTo.delete(slot)
+    cluster.markersChanged()
   } else if (action === 'NODE' && args.length === 5) {
     const node = target('Unknown node')
     const keys = keyspace.countKeysInSlot(slot)
@@ -114,8 +117,9 @@ function setslot(context: ClusterContext, args: Buffer[]): void {
       cluster.bumpConfigEpoch()
       cluster.importingFrom.delete(slot)
     }
+
+    cluster.changed()
   } else throw new CommandError('ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP')
-  cluster.changed()
   reply.ok()
 }
 
