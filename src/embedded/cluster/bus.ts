@@ -417,7 +417,14 @@ export class ClusterBus {
     const {state} = this
     if (sender.ip !== message.ip && message.ip) sender.ip = message.ip
     if (message.role === 'slave') {
-      if (sender.role === 'master') for (const slot of state.slotsOf(sender)) state.assignSlot(slot, undefined)
+      const lostSlots = sender.role === 'master' ? state.slotsOf(sender) : []
+      for (const slot of lostSlots) state.assignSlot(slot, undefined)
+      // Our master gave its last slot away and follows the taker: so do we, as we would had the taker's claim
+      // reached us first (the two messages race; losing the race must not leave us replicating a replica).
+      if (lostSlots.length > 0 && state.myself.masterId === sender.id && message.masterId) {
+        state.myself.masterId = message.masterId
+      }
+
       if (sender.role !== 'slave' || sender.masterId !== message.masterId) {
         sender.role = 'slave'
         sender.masterId = message.masterId
