@@ -6,6 +6,7 @@ import {type Command, Flags} from '@oclif/core'
 import {SlotctlError} from './cluster/errors.js'
 import {DEFAULT_MIGRATION, type MigrationSettings, type MovePlan} from './cluster/move-plan.js'
 import {runPlan} from './ops/engine/run-plan.js'
+import {writePlanFile} from './plan-file.js'
 import type {NodePool} from './redis/connection.js'
 import {renderMoveReport, resumeCommand} from './ui/move-plan-view.js'
 import {moveProgress} from './ui/progress.js'
@@ -90,7 +91,7 @@ export async function deliverMovePlan(
 ): Promise<MovePlanOutcome> {
   if (delivery.dryRun) return {plan}
   if (delivery.planOut) {
-    writeFileSync(delivery.planOut, `${JSON.stringify(plan, null, 2)}\n`)
+    writePlanFile(delivery.planOut, plan)
     command.log(
       `\nPlan written to ${delivery.planOut}; nothing changed. Run it with: slotctl apply ${delivery.planOut}`,
     )

@@ -1,5 +1,3 @@
-import {writeFileSync} from 'node:fs'
-
 import {Args, Flags} from '@oclif/core'
 
 import {runCreatePlan} from '../actions/create.js'
@@ -12,6 +10,7 @@ import {UsageError} from '../cluster/errors.js'
 import {formatRanges} from '../cluster/slots.js'
 import {dryRunFlag, yesFlag} from '../flags.js'
 import {DEFAULT_CREATE_TIMEOUT_MS, prepareCreate} from '../ops/create.js'
+import {writePlanFile} from '../plan-file.js'
 import {paint} from '../ui/colour.js'
 import {renderCreatePlan} from '../ui/create-view.js'
 import {confirmOrRefuse} from '../ui/prompt.js'
@@ -81,7 +80,11 @@ Exit status: 0 created (or already there), 1 a node is not empty or the cluster 
     }
 
     this.log(renderCreatePlan(prepared.plan, prepared.layout.warnings))
-    if (this.flags['plan-out']) this.writePlan(this.flags['plan-out'], prepared.plan)
+    if (this.flags['plan-out']) {
+      writePlanFile(this.flags['plan-out'], prepared.plan)
+      this.logToStderr(`Plan written to ${this.flags['plan-out']}`)
+    }
+
     if (this.flags['dry-run']) {
       this.log(paint.dim('\nDry run: nothing was changed.'))
       return {...base, alreadyCreated: false, created: false, dryRun: true, plan: prepared.plan}
@@ -106,16 +109,6 @@ Exit status: 0 created (or already there), 1 a node is not empty or the cluster 
     }
 
     return addresses
-  }
-
-  private writePlan(file: string, plan: CreatePlan): void {
-    try {
-      writeFileSync(file, `${JSON.stringify(plan, undefined, 2)}\n`)
-    } catch (error) {
-      throw new UsageError(`cannot write --plan-out ${file}: ${(error as Error).message}`, {code: 'BAD_PLAN_OUT'})
-    }
-
-    this.logToStderr(`Plan written to ${file}`)
   }
 }
 

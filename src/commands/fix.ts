@@ -1,37 +1,17 @@
 import {Flags} from '@oclif/core'
 
+import {planRepair, refuseDataLoss, type RepairResult, renderRepair, repairVerdict, runRepair} from '../actions/fix.js'
 import {BaseCommand} from '../base-command.js'
-import {checkCluster, type Finding, isHealthy} from '../cluster/checks.js'
-import {ExitCode, OperationError} from '../cluster/errors.js'
-import {type Diagnosis, type FixStep, planFix, slotsToRepair} from '../cluster/fix-plan.js'
-import {fingerprintOf, type Plan, PLAN_VERSION} from '../cluster/plan.js'
-import type {ClusterSnapshot} from '../cluster/snapshot.js'
 import {dryRunFlag, nodeArg, yesFlag} from '../flags.js'
-import {countSlotKeys, type KeyConflict, runFix} from '../ops/fix.js'
-import {readCluster} from '../redis/discover.js'
-import {renderFindings} from '../ui/cluster-view.js'
+import {writePlanFile} from '../plan-file.js'
 import {paint} from '../ui/colour.js'
-import {renderConflicts, renderDiagnoses, renderFixSteps} from '../ui/fix-view.js'
-import {nodeNamer} from '../ui/move-plan-view.js'
 import {confirmOrRefuse} from '../ui/prompt.js'
-
-export type FixPlanFile = Plan<FixStep> & {readonly diagnoses: readonly Diagnosis[]}
-
-export type FixResult = {
-  conflicts?: readonly KeyConflict[]
-  diagnoses: readonly Diagnosis[]
-  healthy?: boolean
-  keysMoved?: number
-  plan: FixPlanFile
-  /** What check still finds after the repair. */
-  problems?: readonly Finding[]
-}
 
 export default class Fix extends BaseCommand<typeof Fix> {
   static override args = {address: nodeArg('Any node of the cluster, host:port.')}
   static override description = `Repairs what check reports about slots: open slots (migrating and/or importing, half-moved with keys on both sides, several importers, an owner not among them), uncovered slots, slots claimed by several masters, keys held by masters that do not own their slot (--search-multiple-owners), and masters that disagree about an owner.
 
-For every problem it shows the evidence (per node: slot state, keys in the slot, who it says owns it, config epoch) and one action; --dry-run stops there with the repair plan. The repair never deletes a key and never overwrites one: keys move to the owner only where it lacks them, and a key it already has is reported and left where it is. A started move is finished on the migration engine.
+For every problem it shows the evidence (per node: slot state, keys in the slot, who it says owns it, config epoch) and one action; --dry-run stops there with the repair plan; --plan-out saves it for "slotctl apply", which runs it only while fix would still make the same repair. The repair never deletes a key and never overwrites one: keys move to the owner only where it lacks them, and a key it already has is reported and left where it is. A started move is finished on the migration engine.
 
 An uncovered slot whose master is gone along with its replicas can only be given to another master empty: that loses its keys, so it needs --accept-data-loss.
 
@@ -39,6 +19,7 @@ Exit status: 0 repaired (or nothing to repair), 1 still unhealthy after the repa
   static override examples = [
     '<%= config.bin %> <%= command.id %> 127.0.0.1:7000 --dry-run',
     '<%= config.bin %> <%= command.id %> 127.0.0.1:7000 --yes',
+    '<%= config.bin %> <%= command.id %> 127.0.0.1:7000 --plan-out repair.json',
     '<%= config.bin %> <%= command.id %> 127.0.0.1:7000 --search-multiple-owners --yes --json',
   ]
   static override flags = {
@@ -47,6 +28,9 @@ Exit status: 0 repaired (or nothing to repair), 1 still unhealthy after the repa
       description: 'Also cover slots whose master and replicas are all gone (their keys are lost).',
     }),
     'dry-run': dryRunFlag,
+    'plan-out': Flags.string({
+      description: 'Write the repair plan (JSON) to this file and change nothing; run it later with apply.',
+    }),
     'search-multiple-owners': Flags.boolean({
       default: false,
       description: 'Also find and move keys held by masters that do not own their slot.',
@@ -55,62 +39,28 @@ Exit status: 0 repaired (or nothing to repair), 1 still unhealthy after the repa
   }
   static override summary = 'Repair open, uncovered and disputed slots without losing a key.'
 
-  async run(): Promise<FixResult> {
+  async run(): Promise<RepairResult> {
     const pool = await this.pool()
-    const snapshot = await readCluster(pool, this.args.address, {
+    const {plan, snapshot} = await planRepair(pool, this.args.address, {
+      acceptDataLoss: this.flags['accept-data-loss'],
       searchMultipleOwners: this.flags['search-multiple-owners'],
     })
-    const slots = slotsToRepair(snapshot)
-    const {diagnoses, steps} = planFix(snapshot, slots, await countSlotKeys(pool, snapshot, slots))
-    const plan: FixPlanFile = {
-      createdAt: new Date().toISOString(),
-      diagnoses,
-      fingerprint: fingerprintOf(snapshot),
-      kind: 'fix',
-      seed: snapshot.seed,
-      steps,
-      version: PLAN_VERSION,
-    }
-    if (steps.length === 0) {
+    if (plan.steps.length === 0) {
       this.log(paint.green('✔ No slot needs a repair.'))
-      return this.verdict(snapshot, plan)
+      return repairVerdict(snapshot, plan, this)
     }
 
-    this.log(`${renderDiagnoses(diagnoses)}\n\n${renderFixSteps(steps, nodeNamer(snapshot))}`)
-    if (this.flags['dry-run']) return {diagnoses, plan}
-    this.refuseDataLoss(diagnoses)
+    this.log(renderRepair(plan, snapshot))
+    const planOut = this.flags['plan-out']
+    if (planOut) {
+      writePlanFile(planOut, plan)
+      this.log(`\nPlan written to ${planOut}; nothing changed. Run it with: slotctl apply ${planOut}`)
+      return {diagnoses: plan.diagnoses, plan, planFile: planOut}
+    }
+
+    if (this.flags['dry-run']) return {diagnoses: plan.diagnoses, plan}
+    refuseDataLoss(plan, 'Or accept that those keys are gone: pass --accept-data-loss')
     await confirmOrRefuse('Run this repair?', {flagName: '--yes', yes: this.flags.yes})
-    const {conflicts, keysMoved} = await runFix(pool, snapshot, steps)
-    if (conflicts.length > 0) this.log(`\n${renderConflicts(conflicts)}`)
-    const after = await readCluster(pool, this.args.address)
-    return {...this.verdict(after, plan), conflicts, keysMoved}
-  }
-
-  private refuseDataLoss(diagnoses: readonly Diagnosis[]): void {
-    const losing = diagnoses.filter((d) => d.losesData)
-    if (losing.length === 0 || this.flags['accept-data-loss']) return
-    throw new OperationError(
-      `repairing ${losing.map((d) => d.problem).join('; ')} loses the keys those slots had; nothing was changed`,
-      {
-        code: 'DATA_LOSS',
-        suggestions: [
-          'Bring the master or one of its replicas back, and run check again',
-          'Or accept that those keys are gone: pass --accept-data-loss',
-        ],
-      },
-    )
-  }
-
-  /** What check says now: exit 1 if the cluster is still unhealthy. */
-  private verdict(snapshot: ClusterSnapshot, plan: FixPlanFile): FixResult {
-    const problems = checkCluster(snapshot)
-    const healthy = isHealthy(problems)
-    if (healthy) this.log(paint.green('\n✔ check finds no problem.'))
-    else {
-      this.log(`\n${renderFindings(problems)}`)
-      process.exitCode = ExitCode.Failure
-    }
-
-    return {diagnoses: plan.diagnoses, healthy, plan, problems}
+    return runRepair(pool, snapshot, plan, this)
   }
 }

@@ -4,12 +4,14 @@
  * works, and redis-cli's check is clean. Each scenario breaks its own slot, so they share one cluster.
  */
 import assert from 'node:assert/strict'
+import {readFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import type {Redis} from 'ioredis'
 
 import {keyHashSlot} from '../../src/cluster/keyslot.js'
-import {type CliResult, jsonOf, runCli} from '../helpers/cli.js'
+import {type CliResult, jsonOf, runCli, scratchDir} from '../helpers/cli.js'
 import {type Engine, judge, type TestClusterOf, type TestNode, withClient} from '../helpers/lifecycle.js'
 import {redisServerAvailable, requireRedisServer, waitFor} from '../helpers/servers.js'
 import {parseClusterNodes} from '../../src/cluster/nodes.js'
@@ -222,6 +224,45 @@ export function fixScenarios(engine: Engine): void {
       const view = parseClusterNodes(String(await call(node(2), 'CLUSTER', 'NODES')))
       const owner = view.find((line) => line.slots.some((r) => r.start <= 900 && 900 <= r.end))
       assert.equal(owner?.id, ids[0])
+    })
+
+    it('--plan-out saves the repair and changes nothing; apply runs it only while fix would still make it', async (t) => {
+      if (!requireRedisServer(t)) return
+      const file = join(scratchDir(t), 'repair.json')
+      const keys = keysFor(1000, 5)
+      for (const key of keys) await call(node(0), 'SET', key, 'v')
+      await call(node(1), 'CLUSTER', 'SETSLOT', 1000, 'IMPORTING', ids[0]!)
+      await call(node(0), 'CLUSTER', 'SETSLOT', 1000, 'MIGRATING', ids[1]!)
+      await call(node(0), 'MIGRATE', node(1).host, node(1).port, '', 0, 5000, 'KEYS', ...keys.slice(0, 2))
+      const known = await everyKey(cluster!.masters)
+      const saved = await runCli(['fix', cluster!.seed, '--plan-out', file, '--json'])
+      assert.equal(saved.status, 0, saved.stderr)
+      assert.equal(jsonOf<{planFile: string}>(saved).planFile, file)
+      assert.equal((JSON.parse(readFileSync(file, 'utf8')) as {kind: string}).kind, 'fix')
+      assert.match(String(await call(node(0), 'CLUSTER', 'NODES')), /\[1000->-/, 'nothing changed')
+
+      // The importing marker gone: the fingerprint cannot see it, the repair fix would make now differs.
+      await call(node(1), 'CLUSTER', 'SETSLOT', 1000, 'STABLE')
+      const stale = await runCli(['apply', file, '--yes', '--json'])
+      assert.equal(stale.status, 1, stale.stderr)
+      assert.equal(errorOf(stale).code, 'STALE_PLAN')
+      assert.match(errorOf(stale).message, /no longer needed: move slots 1000/)
+      await call(node(1), 'CLUSTER', 'SETSLOT', 1000, 'IMPORTING', ids[0]!)
+
+      const resumed = await runCli(['apply', file, '--resume', '--yes', '--json'])
+      assert.equal(resumed.status, 2, resumed.stderr)
+      assert.equal(errorOf(resumed).code, 'NOT_RESUMABLE')
+      const applied = await runCli(['apply', file, '--yes', '--json'])
+      assert.equal(applied.status, 0, `${applied.stdout}\n${applied.stderr}`)
+      assert.equal(jsonOf<{healthy: boolean; kind: string}>(applied).healthy, true)
+      assert.deepEqual(await everyKey(cluster!.masters), known)
+      const verdict = await judge(cluster!.seed)
+      assert.equal(verdict.status, 0, verdict.output)
+      await servedBy(node(1), keys)
+
+      const again = await runCli(['apply', file, '--yes', '--json'])
+      assert.equal(again.status, 1, again.stderr)
+      assert.match(errorOf(again).message, /no slot needs a repair any more/)
     })
 
     it('refuses to cover slots whose master is gone without --accept-data-loss (exit 1), then covers them', async (t) => {
