@@ -57,22 +57,34 @@ process.once('exit', () => {
   for (const server of started) server.kill()
 })
 
+/** `count` embedded nodes, each in a daemon process of its own, started; killed if this process exits first. */
+export async function startEmbeddedServers(count: number, nodeTimeoutMs = 2000): Promise<EmbeddedServer[]> {
+  const servers: EmbeddedServer[] = []
+  for (let i = 0; i < count; i++) {
+    // eslint-disable-next-line no-await-in-loop
+    servers.push(new EmbeddedServer('127.0.0.1', await freePort(), nodeTimeoutMs))
+  }
+
+  for (const server of servers) started.add(server)
+  try {
+    await Promise.all(servers.map((server) => server.start()))
+  } catch (error) {
+    await Promise.all(servers.map((server) => server.stop()))
+    throw error
+  }
+
+  return servers
+}
+
 /** Embedded nodes in daemon processes, joined like startCluster joins redis-server ones. */
 export async function startEmbeddedCluster(
   options: {masters?: number; nodeTimeoutMs?: number; replicas?: number} = {},
 ): Promise<TestCluster> {
   const masterCount = options.masters ?? 3
   const replicasEach = options.replicas ?? 0
-  const servers: EmbeddedServer[] = []
-  for (let i = 0; i < masterCount * (1 + replicasEach); i++) {
-    // eslint-disable-next-line no-await-in-loop
-    servers.push(new EmbeddedServer('127.0.0.1', await freePort(), options.nodeTimeoutMs ?? 2000))
-  }
-
-  for (const server of servers) started.add(server)
+  const servers = await startEmbeddedServers(masterCount * (1 + replicasEach), options.nodeTimeoutMs)
   const cluster = new TestCluster(servers.slice(0, masterCount), servers.slice(masterCount), undefined)
   try {
-    await Promise.all(servers.map((server) => server.start()))
     await joinCluster(cluster, replicasEach)
   } catch (error) {
     await cluster.close()

@@ -10,25 +10,20 @@
  * followed, and the RESP3 reply types (map, set, double) checked on every read.
  */
 import assert from 'node:assert/strict'
-import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 import {isDeepStrictEqual} from 'node:util'
 
 import {Cluster} from 'ioredis'
 
 import {keyHashSlot} from '../../../src/cluster/keyslot.js'
-import {type EmbeddedNode, startEmbeddedNode} from '../../../src/embedded/index.js'
 import {clusterNodes, redisCliAsync, waitForReferenceCheck} from '../../helpers/conformance/cli.js'
+import {type EmbeddedServer, startEmbeddedServers} from '../../helpers/embedded-cluster.js'
 import {type Reply, RespConnection, command, render, textOf} from '../../helpers/conformance/resp.js'
-import {freePort, redisServerAvailable, requireRedisServer, sleep, waitFor} from '../../helpers/servers.js'
+import {redisServerAvailable, requireRedisServer, sleep, waitFor} from '../../helpers/servers.js'
 
 const KEYS = 100_000
 const WINDOW = 2000
 const TYPES = ['string', 'list', 'hash', 'set', 'zset'] as const
-
-type Started = EmbeddedNode & {address: string; dir: string}
 
 /** Key `i` of a family (`k` for the bulk load, `live` for traffic during the reshard): the type cycles with i. */
 function keyOf(family: string, i: number): string {
@@ -301,26 +296,20 @@ function busy(protocol: Protocol, family: string, old: string, stopped: () => bo
   return Promise.all(workers).then(() => ({errors, mismatches, written}))
 }
 
-async function dbsize(node: Started): Promise<number> {
+async function dbsize(node: EmbeddedServer): Promise<number> {
   const reply = await command(node.host, node.port, ['DBSIZE'])
   return Number(textOf(reply))
 }
 
 // Generous: on a quiet machine the whole file takes a few minutes, on a loaded CI runner several times that.
 describe('ioredis Cluster on 3 masters + 3 replicas of embedded nodes', {timeout: 1_200_000}, () => {
-  const nodes: Started[] = []
+  const nodes: EmbeddedServer[] = []
   const clients: Cluster[] = []
   let ready = false
 
   before(async () => {
     if (!redisServerAvailable()) return
-    for (let i = 0; i < 6; i++) {
-      const port = await freePort()
-      const dir = mkdtempSync(join(tmpdir(), 'slotctl-embedded-'))
-      const node = await startEmbeddedNode({dir, nodeTimeoutMs: 5000, port})
-      nodes.push(Object.assign(node, {address: `127.0.0.1:${port}`, dir}))
-    }
-
+    nodes.push(...(await startEmbeddedServers(6, 5000)))
     const created = await redisCliAsync([
       '--cluster',
       'create',
@@ -337,13 +326,12 @@ describe('ioredis Cluster on 3 masters + 3 replicas of embedded nodes', {timeout
 
   after(async () => {
     for (const client of clients) client.disconnect()
-    await Promise.allSettled(nodes.map((node) => node.close()))
-    for (const node of nodes) rmSync(node.dir, {force: true, recursive: true})
+    await Promise.allSettled(nodes.map((node) => node.stop()))
   })
 
-  // The nodes share this process with the test's own clients, and on a loaded machine (2 cores, load average 8) its
-  // event loop was measured stalling for up to 2.3 s: ioredis' default 1 s limit on the first CLUSTER SLOTS then failed
-  // a client's connect ("None of startup nodes is available") though the node answered. Commands have no such limit.
+  // On a loaded machine (2 cores, load average 8) a node's answer to the first CLUSTER SLOTS was measured taking up to
+  // 2.3 s: ioredis' default 1 s limit then failed a client's connect ("None of startup nodes is available") though the
+  // node answered. Commands have no such limit.
   const cluster = (autoPipelining: boolean) => {
     const seed = nodes[0]!
     const client = new Cluster([{host: seed.host, port: seed.port}], {
