@@ -9,7 +9,7 @@ import {join} from 'node:path'
 
 import {Redis} from 'ioredis'
 
-import {startEmbeddedNode} from '../../src/embedded/index.js'
+import {type EmbeddedNode, startEmbeddedNode} from '../../src/embedded/index.js'
 import {startCluster} from './cluster.js'
 import {freePort, redisCliAsync, type ServerOptions, startRedisServer} from './servers.js'
 
@@ -105,16 +105,16 @@ const embeddedEngine: Engine = {
   },
   async startNode(options = {}) {
     const host = options.host ?? '127.0.0.1'
-    const port = await freePort(host)
-    const dir = mkdtempSync(join(tmpdir(), 'slotctl-embedded-'))
-    const node = await startEmbeddedNode({
-      dir,
-      host,
-      nodeTimeoutMs: 2000,
-      port,
-      ...(options.cluster === false ? {clusterEnabled: false} : {}),
-      ...(options.password ? {password: options.password} : {}),
-    })
+    const {dir, node, port} = await startOnFreePort(host, (port, dir) =>
+      startEmbeddedNode({
+        dir,
+        host,
+        nodeTimeoutMs: 2000,
+        port,
+        ...(options.cluster === false ? {clusterEnabled: false} : {}),
+        ...(options.password ? {password: options.password} : {}),
+      }),
+    )
     let closed = false
     const close = async () => {
       if (closed) return
@@ -138,6 +138,28 @@ const embeddedEngine: Engine = {
 }
 
 export const engines: Engine[] = [redisServerEngine, embeddedEngine]
+
+/**
+ * Starts an embedded node on a port `freePort` found free, in a new directory; a port taken by another test
+ * process before the node could listen on it is tried again with another, as startRedisServer does.
+ */
+async function startOnFreePort(
+  host: string,
+  start: (port: number, dir: string) => Promise<EmbeddedNode>,
+): Promise<{dir: string; node: EmbeddedNode; port: number}> {
+  for (let attempt = 1; ; attempt++) {
+    // eslint-disable-next-line no-await-in-loop
+    const port = await freePort(host)
+    const dir = mkdtempSync(join(tmpdir(), 'slotctl-embedded-'))
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      return {dir, node: await start(port, dir), port}
+    } catch (error) {
+      rmSync(dir, {force: true, recursive: true})
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 5) throw error
+    }
+  }
+}
 
 /** Why `engine` cannot run a scenario that needs `features`, or undefined when it can. */
 export function lacking(engine: Engine, ...features: Feature[]): string | undefined {
