@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
 import {UsageError} from '../cluster/errors.js'
-import {nodeArg} from '../flags.js'
+import {dryRunFlag, nodeArg} from '../flags.js'
 import {executeAddNode, prepareAddNode} from '../ops/add-node.js'
 import {addressOf} from '../redis/discover.js'
 import {paint} from '../ui/colour.js'
@@ -11,6 +11,8 @@ export type AddNodeResult = {
   address: string
   /** The node was already a member in the requested role, so nothing was done. */
   alreadyMember: boolean
+  /** --dry-run: what would be done was shown, nothing was changed. */
+  dryRun: boolean
   elapsedMs: number
   id: string
   master?: {address: string; id: string}
@@ -26,15 +28,18 @@ export default class AddNode extends BaseCommand<typeof AddNode> {
 
 With --replica it then follows --master-id, or else the master with the fewest replicas, preferring one on another host than the new node, and slotctl waits until every node sees it as that master's replica.
 
+--dry-run makes the same checks and says which role (and master) the node would get, changing nothing.
+
 Running it again for a node that is already a member in the requested role does nothing and exits 0.
 
 Exit status: 0 added (or already there), 1 the cluster is unhealthy, the node not empty, or it did not converge, 2 bad arguments, 3 a node cannot be reached.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> 127.0.0.1:7006 127.0.0.1:7000',
-    '<%= config.bin %> <%= command.id %> 127.0.0.1:7007 127.0.0.1:7000 --replica',
+    '<%= config.bin %> <%= command.id %> 127.0.0.1:7007 127.0.0.1:7000 --replica --dry-run',
     '<%= config.bin %> <%= command.id %> 127.0.0.1:7007 127.0.0.1:7000 --replica --master-id 3f2a1b9c',
   ]
   static override flags = {
+    'dry-run': dryRunFlag,
     'master-id': Flags.string({
       description: 'With --replica: the master to follow (node id, unique id prefix or host:port).',
     }),
@@ -65,8 +70,14 @@ Exit status: 0 added (or already there), 1 the cluster is unhealthy, the node no
     })
     const {master, newNode} = prepared
     const role = master ? `replica of ${addressOf(master)} (${master.id.slice(0, 8)})` : 'master'
+    const dryRun = this.flags['dry-run'] && !prepared.alreadyMember
     if (prepared.alreadyMember) {
       this.log(`${newNode.address} is already a member of this cluster, as ${role}: nothing to do.`)
+    } else if (dryRun) {
+      this.log(
+        `Would add ${newNode.address} (${newNode.self.id.slice(0, 8)}) to the cluster of ${prepared.snapshot.seed} as ${role}.`,
+      )
+      this.log(paint.dim('Dry run: nothing was changed.'))
     } else {
       this.log(
         `Adding ${newNode.address} (${newNode.self.id.slice(0, 8)}) to the cluster of ${prepared.snapshot.seed} as ${role}.`,
@@ -82,6 +93,7 @@ Exit status: 0 added (or already there), 1 the cluster is unhealthy, the node no
     return {
       address: newNode.address,
       alreadyMember: prepared.alreadyMember,
+      dryRun,
       elapsedMs: Date.now() - started,
       id: newNode.self.id,
       role: master ? 'replica' : 'master',

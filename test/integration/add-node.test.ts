@@ -21,7 +21,13 @@ import {redisServerAvailable, requireRedisServer, waitFor} from '../helpers/serv
 const PASSWORD = 'add-node-pw-4711'
 const auth = ['--password', PASSWORD]
 
-type AddJson = {alreadyMember: boolean; id: string; master?: {address: string; id: string}; role: string}
+type AddJson = {
+  alreadyMember: boolean
+  dryRun: boolean
+  id: string
+  master?: {address: string; id: string}
+  role: string
+}
 const errorOf = (result: CliResult) => jsonOf<{error: {code: string; message: string}}>(result).error
 
 for (const engine of engines) {
@@ -41,6 +47,10 @@ for (const engine of engines) {
     it('adds a master that every node knows and that reports cluster_state:ok as soon as the command returns', async (t) => {
       if (!requireRedisServer(t)) return
       const [fresh] = spare as [TestNode]
+      const dry = await runCli(['add-node', fresh.address, cluster!.seed, ...auth, '--dry-run', '--json'])
+      assert.equal(dry.status, 0, dry.stderr)
+      assert.deepEqual([jsonOf<AddJson>(dry).dryRun, jsonOf<AddJson>(dry).role], [true, 'master'])
+      assert.equal(parseClusterNodes(await clusterNodesOf(fresh)).length, 1, 'the dry run met no one')
       const result = await runCli(['add-node', fresh.address, cluster!.seed, ...auth, '--json'])
       assert.equal(result.status, 0, result.stderr)
       const json = jsonOf<AddJson>(result)

@@ -76,6 +76,10 @@ for (const engine of engines) {
       if (!requireRedisServer(t)) return
       const node = await joined()
       const id = await idOf(node)
+      const dry = await runCli(['del-node', cluster!.seed, node.address, ...auth, '--dry-run', '--json'])
+      assert.equal(dry.status, 0, dry.stderr)
+      assert.deepEqual([jsonOf<{dryRun: boolean}>(dry).dryRun, jsonOf<DelJson>(dry).id], [true, id])
+      assert.equal((await listedBy(id)).length, 3, 'the dry run forgot nothing')
       const result = await runCli(['del-node', cluster!.seed, node.address, ...auth, '--json'])
       assert.equal(result.status, 0, result.stderr)
       const json = jsonOf<DelJson>(result)
