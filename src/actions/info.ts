@@ -1,5 +1,5 @@
 import {numberField} from '../cluster/info.js'
-import {type ClusterSnapshot, masters, replicasOf} from '../cluster/snapshot.js'
+import {type ClusterSnapshot, mastersBySlot, replicasOf} from '../cluster/snapshot.js'
 import {countSlots} from '../cluster/slots.js'
 import {type ClusterReader, readCluster} from '../redis/discover.js'
 import {renderTable} from '../ui/table.js'
@@ -41,7 +41,7 @@ export async function info(pool: ClusterReader, address: string, out: Output): P
 }
 
 function summarise(snapshot: ClusterSnapshot): InfoResult {
-  const list = masters(snapshot).map((master) => ({
+  const list = mastersBySlot(snapshot).map((master) => ({
     address: master.address,
     id: master.self.id,
     keys: master.keys,

@@ -40,6 +40,27 @@ export type ClusterSnapshot = {
 export const masters = (snapshot: ClusterSnapshot): NodeReading[] =>
   snapshot.nodes.filter((node) => node.self.role === 'master')
 
+/**
+ * Masters in the order people read a cluster: by their first slot (0-5460 before 5461-10922), masters without
+ * slots last, by address. Discovery order follows each node's hash-ordered view and changes from run to run.
+ */
+export const mastersBySlot = (snapshot: ClusterSnapshot): NodeReading[] =>
+  masters(snapshot).sort((a, b) => firstSlot(a) - firstSlot(b) || compareAddresses(a.address, b.address))
+
+const firstSlot = (reading: NodeReading) => reading.self.slots[0]?.start ?? Number.MAX_SAFE_INTEGER
+
+/** host:port addresses by host, then by port as a number (30002 before 30010). */
+export function compareAddresses(a: string, b: string): number {
+  const [hostA, portA] = splitAddress(a)
+  const [hostB, portB] = splitAddress(b)
+  return hostA < hostB ? -1 : hostA > hostB ? 1 : portA - portB
+}
+
+function splitAddress(address: string): [string, number] {
+  const colon = address.lastIndexOf(':')
+  return [address.slice(0, colon), Number(address.slice(colon + 1))]
+}
+
 export const replicasOf = (snapshot: ClusterSnapshot, masterId: string): NodeReading[] =>
   snapshot.nodes.filter((node) => node.self.role === 'replica' && node.self.masterId === masterId)
 

@@ -1,12 +1,12 @@
 import {type Finding, isHealthy} from '../cluster/checks.js'
-import {type ClusterSnapshot, masters, replicasOf} from '../cluster/snapshot.js'
+import {type ClusterSnapshot, masters, mastersBySlot, replicasOf} from '../cluster/snapshot.js'
 import {countSlots, formatRanges} from '../cluster/slots.js'
 import {paint} from './colour.js'
 import {renderTable} from './table.js'
 
 /** Masters with their slots, keys and replicas: the table `check` opens with. */
 export function renderMasters(snapshot: ClusterSnapshot): string {
-  const rows = masters(snapshot).map((master) => [
+  const rows = mastersBySlot(snapshot).map((master) => [
     master.address,
     master.self.id.slice(0, 8),
     countSlots(master.self.slots),

@@ -1,4 +1,4 @@
-import type {ClusterSnapshot} from '../cluster/snapshot.js'
+import {type ClusterSnapshot, compareAddresses} from '../cluster/snapshot.js'
 import type {SlotRange} from '../cluster/slots.js'
 
 /** One node as `--json` output describes it. */
@@ -41,5 +41,5 @@ export function describeNodes(snapshot: ClusterSnapshot): NodeSummary[] {
       slots: line ? [...line.slots] : [],
     }
   })
-  return [...reachable, ...unreachable]
+  return [...reachable, ...unreachable].sort((a, b) => compareAddresses(a.address, b.address))
 }
