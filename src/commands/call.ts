@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
 import {ExitCode} from '../cluster/errors.js'
+import {compareAddresses} from '../cluster/snapshot.js'
 import {nodeArg} from '../flags.js'
 import {callEach, type NodeReply} from '../ops/nodes.js'
 import {readCluster} from '../redis/discover.js'
@@ -46,7 +47,9 @@ Exit status: 0 every node answered, 1 at least one node answered with an error o
       ...(await callEach(await this.pool(), [...roles.keys()], command as [string, ...string[]])),
       ...unreachable.map((node) => ({address: node.address, error: `not reachable: ${node.error}`})),
     ]
-    const results = replies.map((reply) => ({...reply, role: roles.get(reply.address) ?? ('unknown' as const)}))
+    const results = replies
+      .map((reply) => ({...reply, role: roles.get(reply.address) ?? ('unknown' as const)}))
+      .sort((a, b) => compareAddresses(a.address, b.address))
     const errors = results.filter((result) => 'error' in result).length
     this.log(
       renderTable(
