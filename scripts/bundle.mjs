@@ -4,8 +4,9 @@
 // Why: loading ioredis, chalk and cli-table3 as hundreds of small CommonJS files cost most of
 // `check`'s start-up; one pre-linked chunk loads several times faster. @oclif/core stays external
 // so that oclif's own class checks see a single copy of it.
+import {Plugin} from '@oclif/core'
 import {build} from 'esbuild'
-import {readdirSync, renameSync, rmSync, statSync} from 'node:fs'
+import {readdirSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 function entries(dir) {
@@ -72,3 +73,22 @@ try {
   throw error
 }
 swapIntoPlace(outdir, 'dist')
+
+// oclif reads the manifest (every command with its flags) instead of loading each command to find one. It is
+// written beside the old one and renamed over it, as `oclif manifest` does not: that deletes the old file
+// first, so a command started in between ran without one.
+async function writeManifest() {
+  const plugin = new Plugin({
+    errorOnManifestCreate: true,
+    ignoreManifest: true,
+    respectNoCacheDefault: true,
+    root: process.cwd(),
+    type: 'core',
+  })
+  await plugin.load()
+  const next = `oclif.manifest.json.tmp-${process.pid}`
+  writeFileSync(next, JSON.stringify(plugin.manifest, null, 2))
+  renameSync(next, 'oclif.manifest.json')
+}
+
+await writeManifest()
