@@ -32,7 +32,7 @@ export type TestClusterOf = {
 }
 
 export type NodeOptions = {cluster?: boolean; host?: string; password?: string}
-export type Feature = 'failover' | 'replicas' | 'sync'
+export type Feature = 'failover' | 'replicas'
 
 export type Engine = {
   readonly name: string
@@ -79,7 +79,6 @@ function wrapServer(server: Awaited<ReturnType<typeof startRedisServer>>, passwo
 const embeddedEngine: Engine = {
   lacks: {
     failover: 'run by test/integration/failover-embedded.test.ts (this file builds redis-server clusters only)',
-    sync: 'the embedded node does not answer SYNC',
   },
   name: 'embedded',
   async startCluster({masters, password}) {
