@@ -1,7 +1,7 @@
 /**
  * bin/run.js starts under /bin/sh, which drops NODE_EXTRA_CA_CERTS for the command lines that can make no TLS
- * connection and start no other program (Node.js 20 reads those certificates before it runs any script), and
- * keeps it for every other. Node.js warns at start-up about a certificate file it cannot read, so the warning
+ * connection (no --tls) and start none of the user's programs (not watch, whose --exec hooks are): Node.js 20
+ * reads those certificates before it runs any script. It keeps the variable for every other. Node.js warns at start-up about a certificate file it cannot read, so the warning
  * in stderr shows whether Node saw the variable.
  */
 import assert from 'node:assert/strict'
@@ -21,6 +21,9 @@ describe('the bin/run.js launcher', () => {
     ['keyslot', 'user:1000', 'cart'],
     ['check', '127.0.0.1:1'],
     ['info', '127.0.0.1:1', '--json'],
+    ['call', '--help'],
+    ['sandbox', 'status', '--dir', '/nonexistent/slotctl-sandbox'],
+    ['reshard', '127.0.0.1:1', '--from', 'all', '--to', 'x', '--slots', '1', '--yes', '--json'],
   ]
   for (const args of dropped) {
     it(`drops NODE_EXTRA_CA_CERTS for ${args.join(' ')}, and prints what node bin/run.js prints`, async () => {
@@ -36,8 +39,9 @@ describe('the bin/run.js launcher', () => {
   const kept = [
     ['check', '127.0.0.1:1', '--tls'],
     ['info', '--tls', '127.0.0.1:1'],
-    ['call', '--help'],
-    ['sandbox', 'status', '--help'],
+    ['call', '127.0.0.1:1', 'PING', '--tls'],
+    ['watch', '--help'],
+    ['watch', '127.0.0.1:1', '--exec', 'true', '--count', '1'],
   ]
   for (const args of kept) {
     it(`keeps NODE_EXTRA_CA_CERTS for ${args.join(' ')}`, async () => {
