@@ -36,7 +36,20 @@ const concurrency = process.env.TEST_CONCURRENCY ?? '3'
 const runLimitMs = Number(process.env.TEST_RUN_LIMIT_MS ?? 30 * 60_000)
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...passThrough, ...files],
+  [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-timeout=600000',
+    // TAP for the record; each failure's cause once more at the very end (scripts/failure-summary.mjs).
+    '--test-reporter=tap',
+    '--test-reporter-destination=stdout',
+    `--test-reporter=${new URL('failure-summary.mjs', import.meta.url).href}`,
+    '--test-reporter-destination=stderr',
+    ...passThrough,
+    ...files,
+  ],
   {
     env: {...process.env, FORCE_COLOR: '0', NODE_NO_WARNINGS: '1'},
     killSignal: 'SIGKILL',
