@@ -62,6 +62,11 @@ for (const engine of engines) {
       if (!requireRedisServer(t)) return
       await fill(source!)
       const total = KEYS + 6
+      const dry = await run('--dry-run')
+      assert.equal(dry.status, 0, dry.stderr)
+      const planned = jsonOf<{dryRun: boolean; sourceKeys: number}>(dry)
+      assert.deepEqual([planned.dryRun, planned.sourceKeys], [true, total])
+      assert.deepEqual([await sourceSize(), await clusterSize()], [total, 0], 'the dry run moved nothing')
       const result = await run()
       assert.equal(result.status, 0, result.stderr)
       const json = jsonOf<ImportJson>(result)
