@@ -2,15 +2,14 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
 import type {ClusterSnapshot} from '../cluster/snapshot.js'
-import {nodeArg} from '../flags.js'
+import {dryRunFlag, nodeArg} from '../flags.js'
 import {executeFailover, type FailoverMode, prepareFailover} from '../ops/failover.js'
 import {addressOf, readCluster} from '../redis/discover.js'
 import {renderMasters} from '../ui/cluster-view.js'
 import {paint} from '../ui/colour.js'
 import {describeNodes, type NodeSummary} from '../ui/json.js'
 
-export type FailoverResult = {
-  after: NodeSummary[]
+type PlannedFailover = {
   before: NodeSummary[]
   elapsedMs: number
   mode: FailoverMode
@@ -18,19 +17,26 @@ export type FailoverResult = {
   oldMaster: string
 }
 
+/** The roles swapped, or (--dry-run) the checks passed and nothing was sent. */
+export type FailoverResult = (PlannedFailover & {after: NodeSummary[]}) | (PlannedFailover & {dryRun: true})
+
 export default class Failover extends BaseCommand<typeof Failover> {
   static override args = {replica: nodeArg('The replica to promote, host:port.')}
   static override description = `Sends CLUSTER FAILOVER to the replica and waits (within --timeout) until every reachable node sees it as the master and its old master as its replica. Shows the masters before and after.
+
+--dry-run makes the same checks and shows the masters and which replica would take over, changing nothing.
 
 By default the failover is coordinated with the master, so no write is lost; that needs the master up. --force goes ahead without the master (the other masters still vote); --takeover needs no vote at all, for when most masters are down.
 
 Exit status: 0 the roles swapped, 1 they did not within --timeout, 2 bad arguments (the node is a master, or the master is down without --force), 3 the replica cannot be reached.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> 127.0.0.1:7003',
+    '<%= config.bin %> <%= command.id %> 127.0.0.1:7003 --dry-run',
     '<%= config.bin %> <%= command.id %> 127.0.0.1:7003 --force',
     '<%= config.bin %> <%= command.id %> 127.0.0.1:7003 --takeover --json',
   ]
   static override flags = {
+    'dry-run': dryRunFlag,
     force: Flags.boolean({
       default: false,
       description: 'Fail over without the master (it is down or unreachable); the masters still vote.',
@@ -51,6 +57,18 @@ Exit status: 0 the roles swapped, 1 they did not within --timeout, 2 bad argumen
     const pool = await this.pool()
     const prepared = await prepareFailover(pool, this.args.replica, mode)
     this.show('Before', prepared.snapshot)
+    const planned = {
+      before: describeNodes(prepared.snapshot),
+      mode,
+      newMaster: prepared.replica.address,
+      oldMaster: addressOf(prepared.master),
+    }
+    if (this.flags['dry-run']) {
+      this.log(`\nWould promote ${planned.newMaster} in place of ${planned.oldMaster} (CLUSTER FAILOVER, ${mode}).`)
+      this.log(paint.dim('Dry run: nothing was changed.'))
+      return {...planned, dryRun: true, elapsedMs: Date.now() - started}
+    }
+
     await executeFailover(pool, prepared, {mode, timeoutMs: this.flags.timeout})
     const after = await readCluster(pool, this.args.replica)
     this.log('')
@@ -58,17 +76,10 @@ Exit status: 0 the roles swapped, 1 they did not within --timeout, 2 bad argumen
     const elapsedMs = Date.now() - started
     this.log(
       paint.green(
-        `\n✔ ${prepared.replica.address} is the master now (was ${addressOf(prepared.master)}), in ${(elapsedMs / 1000).toFixed(1)} s.`,
+        `\n✔ ${planned.newMaster} is the master now (was ${planned.oldMaster}), in ${(elapsedMs / 1000).toFixed(1)} s.`,
       ),
     )
-    return {
-      after: describeNodes(after),
-      before: describeNodes(prepared.snapshot),
-      elapsedMs,
-      mode,
-      newMaster: prepared.replica.address,
-      oldMaster: addressOf(prepared.master),
-    }
+    return {...planned, after: describeNodes(after), elapsedMs}
   }
 
   private show(title: string, snapshot: ClusterSnapshot): void {

@@ -45,6 +45,13 @@ describe('failover on redis-server', () => {
   it('swaps the roles and every node sees it when the command returns', async (t) => {
     if (!requireRedisServer(t)) return
     const replica = await cluster!.replicaOf(0)
+    const dry = await runCli(['failover', replica.address, ...auth, '--dry-run', '--json'])
+    assert.equal(dry.status, 0, dry.stderr)
+    assert.deepEqual(
+      [jsonOf<{dryRun: boolean}>(dry).dryRun, jsonOf<FailoverJson>(dry).newMaster],
+      [true, replica.address],
+    )
+    assert.equal(await roleIn(cluster!.masters[0]!, replica.port), 'replica', 'the dry run swapped nothing')
     const result = await runCli(['failover', replica.address, ...auth, '--json'])
     assert.equal(result.status, 0, result.stderr)
     const json = jsonOf<FailoverJson>(result)
