@@ -1,12 +1,20 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
 import {ExitCode, UsageError} from '../cluster/errors.js'
 import {nodeArg} from '../flags.js'
-import {setNodeTimeout, type TimeoutResult} from '../ops/nodes.js'
+import {compareAddresses, type ClusterSnapshot} from '../cluster/snapshot.js'
+import {callEach, setNodeTimeout, type TimeoutResult} from '../ops/nodes.js'
 import {readCluster} from '../redis/discover.js'
 import {paint} from '../ui/colour.js'
 import {renderTable} from '../ui/table.js'
+
+/** --dry-run: each node's timeout now (null where it could not be read); nothing was set. */
+export type PlannedTimeout = {
+  dryRun: true
+  milliseconds: number
+  nodes: Array<{address: string; current: null | number; error?: string}>
+}
 
 export type SetTimeoutResult = {
   failed: number
@@ -26,16 +34,20 @@ export default class SetTimeout extends BaseCommand<typeof SetTimeout> {
       required: true,
     }),
   }
-  static override description = `Sets cluster-node-timeout on every node at once with CONFIG SET, then saves it with CONFIG REWRITE where the node allows it (a node started without a config file keeps the new value only until it restarts; the table says so). Shows the result per node.
+  static override description = `Sets cluster-node-timeout on every node at once with CONFIG SET, then saves it with CONFIG REWRITE where the node allows it (a node started without a config file keeps the new value only until it restarts; the table says so). Shows the result per node; --dry-run shows each node's timeout now and changes nothing.
 
 Exit status: 0 set on every node, 1 some node did not take it or could not be reached, 2 bad arguments, 3 ADDR cannot be reached.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> 127.0.0.1:7000 5000',
     '<%= config.bin %> <%= command.id %> 127.0.0.1:7000 15000 --json',
+    '<%= config.bin %> <%= command.id %> 127.0.0.1:7000 5000 --dry-run',
   ]
+  static override flags = {
+    'dry-run': Flags.boolean({default: false, description: "Show each node's timeout now and change nothing."}),
+  }
   static override summary = 'Set cluster-node-timeout on every node.'
 
-  async run(): Promise<SetTimeoutResult> {
+  async run(): Promise<PlannedTimeout | SetTimeoutResult> {
     const ms = this.args.milliseconds
     if (ms < MINIMUM_MS) {
       throw new UsageError(`MILLISECONDS ${ms} is too short: nodes would flag each other as failing on any pause`, {
@@ -45,6 +57,7 @@ Exit status: 0 set on every node, 1 some node did not take it or could not be re
     }
 
     const snapshot = await readCluster(await this.pool(), this.args.address)
+    if (this.flags['dry-run']) return this.planned(snapshot, ms)
     const nodes = [
       ...(await setNodeTimeout(
         await this.pool(),
@@ -75,6 +88,29 @@ Exit status: 0 set on every node, 1 some node did not take it or could not be re
           ),
     )
     return {failed, milliseconds: ms, nodes, notPersisted}
+  }
+
+  /** Each node's cluster-node-timeout now, beside the one it would get. */
+  private async planned(snapshot: ClusterSnapshot, ms: number): Promise<PlannedTimeout> {
+    const addresses = snapshot.nodes.map((node) => node.address)
+    const replies = await callEach(await this.pool(), addresses, ['CONFIG', 'GET', 'cluster-node-timeout'])
+    const nodes = [
+      ...replies.map((reply) =>
+        'error' in reply
+          ? {address: reply.address, current: null, error: reply.error}
+          : {address: reply.address, current: Number((reply.reply as string[])[1])},
+      ),
+      ...snapshot.unreachable.map((node) => ({address: node.address, current: null, error: 'not reachable'})),
+    ].sort((a, b) => compareAddresses(a.address, b.address))
+    const cell = (node: (typeof nodes)[number]) => node.error ?? `${node.current} ms`
+    this.log(
+      renderTable(
+        ['NODE', 'NOW', 'WOULD BE'],
+        nodes.map((node) => [node.address, cell(node), `${ms} ms`]),
+      ),
+    )
+    this.log(paint.dim('\nDry run: nothing was changed.'))
+    return {dryRun: true, milliseconds: ms, nodes}
   }
 }
 

@@ -40,6 +40,20 @@ for (const engine of engines) {
       assert.deepEqual(await timeouts(), before)
     })
 
+    it('--dry-run shows the timeout each node has now and changes nothing', async (t) => {
+      if (!requireRedisServer(t)) return
+      const before = await timeouts()
+      const result = await runCli(['set-timeout', cluster!.seed, '4321', ...auth, '--dry-run', '--json'])
+      assert.equal(result.status, 0, result.stderr)
+      const json = jsonOf<{dryRun: boolean; nodes: Array<{current: number}>}>(result)
+      assert.equal(json.dryRun, true)
+      assert.deepEqual(
+        json.nodes.map((node) => ['cluster-node-timeout', String(node.current)]).sort(),
+        [...before].sort(),
+      )
+      assert.deepEqual(await timeouts(), before)
+    })
+
     it('sets it on every node and says per node whether it was saved', async (t) => {
       if (!requireRedisServer(t)) return
       const result = await runCli(['set-timeout', cluster!.seed, '3210', ...auth, '--json'])
