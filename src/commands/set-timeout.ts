@@ -4,17 +4,13 @@ import {BaseCommand} from '../base-command.js'
 import {ExitCode, UsageError} from '../cluster/errors.js'
 import {nodeArg} from '../flags.js'
 import {compareAddresses, type ClusterSnapshot} from '../cluster/snapshot.js'
-import {callEach, setNodeTimeout, type TimeoutResult} from '../ops/nodes.js'
+import {type CurrentTimeout, readNodeTimeouts, setNodeTimeout, type TimeoutResult} from '../ops/nodes.js'
 import {readCluster} from '../redis/discover.js'
 import {paint} from '../ui/colour.js'
 import {renderTable} from '../ui/table.js'
 
 /** --dry-run: each node's timeout now (null where it could not be read); nothing was set. */
-export type PlannedTimeout = {
-  dryRun: true
-  milliseconds: number
-  nodes: Array<{address: string; current: null | number; error?: string}>
-}
+export type PlannedTimeout = {dryRun: true; milliseconds: number; nodes: CurrentTimeout[]}
 
 export type SetTimeoutResult = {
   failed: number
@@ -92,17 +88,14 @@ Exit status: 0 set on every node, 1 some node did not take it or could not be re
 
   /** Each node's cluster-node-timeout now, beside the one it would get. */
   private async planned(snapshot: ClusterSnapshot, ms: number): Promise<PlannedTimeout> {
-    const addresses = snapshot.nodes.map((node) => node.address)
-    const replies = await callEach(await this.pool(), addresses, ['CONFIG', 'GET', 'cluster-node-timeout'])
-    const nodes = [
-      ...replies.map((reply) =>
-        'error' in reply
-          ? {address: reply.address, current: null, error: reply.error}
-          : {address: reply.address, current: Number((reply.reply as string[])[1])},
-      ),
+    const nodes: CurrentTimeout[] = [
+      ...(await readNodeTimeouts(
+        await this.pool(),
+        snapshot.nodes.map((node) => node.address),
+      )),
       ...snapshot.unreachable.map((node) => ({address: node.address, current: null, error: 'not reachable'})),
     ].sort((a, b) => compareAddresses(a.address, b.address))
-    const cell = (node: (typeof nodes)[number]) => node.error ?? `${node.current} ms`
+    const cell = (node: CurrentTimeout) => node.error ?? `${node.current} ms`
     this.log(
       renderTable(
         ['NODE', 'NOW', 'WOULD BE'],

@@ -55,6 +55,19 @@ export async function callEach(
   )
 }
 
+/** A node's cluster-node-timeout as CONFIG GET gave it, or why it could not be read. */
+export type CurrentTimeout = {readonly address: string; readonly current: null | number; readonly error?: string}
+
+/** CONFIG GET cluster-node-timeout on every node at once; never throws, each failure stays with its node. */
+export async function readNodeTimeouts(pool: NodePool, addresses: readonly string[]): Promise<CurrentTimeout[]> {
+  const replies = await callEach(pool, addresses, ['CONFIG', 'GET', 'cluster-node-timeout'])
+  return replies.map((reply) =>
+    'error' in reply
+      ? {address: reply.address, current: null, error: reply.error}
+      : {address: reply.address, current: Number((reply.reply as string[])[1])},
+  )
+}
+
 export type TimeoutResult = {
   readonly address: string
   /** Why the new value was not set (the node keeps its old timeout), when it was not. */
