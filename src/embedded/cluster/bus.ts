@@ -57,12 +57,6 @@ const REDIS_BUS_SIGNATURE = 'RCmb'
 const CRON_INTERVAL_MS = 100
 const PING_INTERVAL_MS = 500
 const RECONNECT_DELAY_MS = 200
-/**
- * Changes announced closer together than this go out as one message. A reshard changes slot owners a thousand
- * times a second; announcing each one cost every peer a message to parse and answer, and made the embedded
- * nodes CPU-bound during redis-cli reshards.
- */
-const ANNOUNCE_INTERVAL_MS = 20
 
 /** No honest message comes near this; a bigger length means the peer does not speak our bus. */
 const MAX_FRAME_BYTES = 16 * 1024 * 1024
@@ -119,7 +113,6 @@ export class ClusterBus {
   private readonly lastConnectAttempt = new Map<ClusterNode, number>()
   private cron: NodeJS.Timeout | undefined
   private broadcastScheduled = false
-  private lastAnnounced = 0
   /** The last slot claims applied per sender, with the slot table version they were applied to. */
   private readonly lastClaims = new WeakMap<ClusterNode, {claims: string; epoch: number; version: number}>()
   readonly stats = {received: new Map<string, number>(), sent: new Map<string, number>()}
@@ -175,15 +168,10 @@ export class ClusterBus {
   broadcastSoon(): void {
     if (this.broadcastScheduled) return
     this.broadcastScheduled = true
-    const announce = () => {
+    setImmediate(() => {
       this.broadcastScheduled = false
-      this.lastAnnounced = Date.now()
       this.broadcast(this.message('ping'))
-    }
-
-    const wait = this.lastAnnounced + ANNOUNCE_INTERVAL_MS - Date.now()
-    if (wait <= 0) setImmediate(announce)
-    else setTimeout(announce, wait).unref()
+    })
   }
 
   /** Our outgoing links, for CLUSTER LINKS. */
