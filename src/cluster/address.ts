@@ -28,3 +28,17 @@ export function parseAddress(input: string): NodeAddress {
 export function formatAddress({host, port}: NodeAddress): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
 }
+
+/** Addresses by host, then by port as a number (30002 before 30010); one that does not parse sorts as its text. */
+export function compareAddresses(a: string, b: string): number {
+  const [left, right] = [sortKey(a), sortKey(b)]
+  return left.host < right.host ? -1 : left.host > right.host ? 1 : left.port - right.port
+}
+
+function sortKey(address: string): NodeAddress {
+  try {
+    return parseAddress(address)
+  } catch {
+    return {host: address, port: 0}
+  }
+}

@@ -1,3 +1,4 @@
+import {compareAddresses} from './address.js'
 import {keysInDb0, parseInfo} from './info.js'
 import {isMyself, type NodeLine, parseClusterNodes} from './nodes.js'
 
@@ -48,18 +49,6 @@ export const mastersBySlot = (snapshot: ClusterSnapshot): NodeReading[] =>
   masters(snapshot).sort((a, b) => firstSlot(a) - firstSlot(b) || compareAddresses(a.address, b.address))
 
 const firstSlot = (reading: NodeReading) => reading.self.slots[0]?.start ?? Number.MAX_SAFE_INTEGER
-
-/** host:port addresses by host, then by port as a number (30002 before 30010). */
-export function compareAddresses(a: string, b: string): number {
-  const [hostA, portA] = splitAddress(a)
-  const [hostB, portB] = splitAddress(b)
-  return hostA < hostB ? -1 : hostA > hostB ? 1 : portA - portB
-}
-
-function splitAddress(address: string): [string, number] {
-  const colon = address.lastIndexOf(':')
-  return [address.slice(0, colon), Number(address.slice(colon + 1))]
-}
 
 export const replicasOf = (snapshot: ClusterSnapshot, masterId: string): NodeReading[] =>
   snapshot.nodes.filter((node) => node.self.role === 'replica' && node.self.masterId === masterId)

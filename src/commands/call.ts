@@ -2,7 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../base-command.js'
 import {ExitCode} from '../cluster/errors.js'
-import {compareAddresses} from '../cluster/snapshot.js'
+import {compareAddresses} from '../cluster/address.js'
 import {nodeArg} from '../flags.js'
 import {callEach, type NodeReply} from '../ops/nodes.js'
 import {readCluster} from '../redis/discover.js'

@@ -1,4 +1,5 @@
-import {type ClusterSnapshot, compareAddresses} from '../cluster/snapshot.js'
+import {compareAddresses} from '../cluster/address.js'
+import type {ClusterSnapshot} from '../cluster/snapshot.js'
 import type {SlotRange} from '../cluster/slots.js'
 
 /** One node as `--json` output describes it. */

@@ -11,7 +11,7 @@ import {Redis} from 'ioredis'
 
 import {type EmbeddedNode, startEmbeddedNode} from '../../src/embedded/index.js'
 import {startCluster} from './cluster.js'
-import {freePort, redisCliAsync, type ServerOptions, startRedisServer} from './servers.js'
+import {onFreePort, redisCliAsync, type ServerOptions, startRedisServer} from './servers.js'
 
 export type TestNode = {
   readonly address: string
@@ -138,26 +138,21 @@ const embeddedEngine: Engine = {
 
 export const engines: Engine[] = [redisServerEngine, embeddedEngine]
 
-/**
- * Starts an embedded node on a port `freePort` found free, in a new directory; a port taken by another test
- * process before the node could listen on it is tried again with another, as startRedisServer does.
- */
-async function startOnFreePort(
+/** Starts an embedded node in a new directory, on another port if another test process took the first one. */
+function startOnFreePort(
   host: string,
   start: (port: number, dir: string) => Promise<EmbeddedNode>,
 ): Promise<{dir: string; node: EmbeddedNode; port: number}> {
-  for (let attempt = 1; ; attempt++) {
-    // eslint-disable-next-line no-await-in-loop
-    const port = await freePort(host)
+  const portTaken = (error: unknown) => (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+  return onFreePort(host, portTaken, async (port) => {
     const dir = mkdtempSync(join(tmpdir(), 'slotctl-embedded-'))
     try {
-      // eslint-disable-next-line no-await-in-loop
       return {dir, node: await start(port, dir), port}
     } catch (error) {
       rmSync(dir, {force: true, recursive: true})
-      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt === 5) throw error
+      throw error
     }
-  }
+  })
 }
 
 /** Why `engine` cannot run a scenario that needs `features`, or undefined when it can. */

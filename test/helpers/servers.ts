@@ -139,20 +139,36 @@ export class RedisServer {
 const PORT_ATTEMPTS = 5
 
 export async function startRedisServer(options: ServerOptions = {}): Promise<RedisServer> {
-  for (let attempt = 1; ; attempt++) {
-    const host = options.host ?? '127.0.0.1'
-    // eslint-disable-next-line no-await-in-loop
-    const port = await freePort(host)
+  const host = options.host ?? '127.0.0.1'
+  const portTaken = (error: unknown) => error instanceof ServerExitedError && error.log.includes('Address already in use')
+  return onFreePort(host, portTaken, async (port) => {
     const server = new RedisServer(host, port, serverArgs(host, port, options), options.password)
     try {
-      // eslint-disable-next-line no-await-in-loop
       await server.start()
       return server
     } catch (error) {
-      // eslint-disable-next-line no-await-in-loop
       await server.stop()
-      const portTaken = error instanceof ServerExitedError && error.log.includes('Address already in use')
-      if (!portTaken || attempt === PORT_ATTEMPTS) throw error
+      throw error
+    }
+  })
+}
+
+/**
+ * Runs `start` on a port `freePort` found free; when `portTaken` says another test process took it before the
+ * server could listen (each process keeps its own claimed ports), tries again on another, PORT_ATTEMPTS times.
+ * `start` cleans up after itself when it fails.
+ */
+export async function onFreePort<T>(
+  host: string,
+  portTaken: (error: unknown) => boolean,
+  start: (port: number) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // eslint-disable-next-line no-await-in-loop
+      return await start(await freePort(host))
+    } catch (error) {
+      if (!portTaken(error) || attempt === PORT_ATTEMPTS) throw error
     }
   }
 }

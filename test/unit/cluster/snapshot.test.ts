@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import {describe, it} from 'node:test'
 
-import {compareAddresses, masters, mastersBySlot} from '../../../src/cluster/snapshot.js'
+import {compareAddresses} from '../../../src/cluster/address.js'
+import {masters, mastersBySlot} from '../../../src/cluster/snapshot.js'
 import {snapshotFromFixture} from '../../helpers/fixtures.js'
 
 describe('the order tables and --json list nodes in', () => {
