@@ -7,6 +7,7 @@ import {readCluster} from '../../redis/discover.js'
 import {clusterStateOk, waitUntil} from '../converge.js'
 import {BatchSizer, drainSlots} from './migrate-keys.js'
 import {type Endpoint, MoveInterrupted, type Pair} from './pair.js'
+import {LANES_WHEN_BLOCKING, SetslotLanes} from './setslot-lanes.js'
 import {closeSlots, openSlots} from './slot-states.js'
 
 /** A step and its index in the plan, which the journal records. */
@@ -65,6 +66,7 @@ export async function runMoves(
 
   // MIGRATE of big keys can take long: the engine's connections wait longer than the command's.
   const movers = new NodePool({...pool.settings, commandTimeoutMs: options.settings.timeoutMs * 20 + 60_000})
+  const lanes = new SetslotLanes(pool.settings, () => LANES_WHEN_BLOCKING)
   const stop = new AbortController()
   const abort = () => stop.abort()
   options.signal?.addEventListener('abort', abort)
@@ -77,14 +79,14 @@ export async function runMoves(
       clusterStateOk,
       {timeoutMs: READY_TIMEOUT_MS},
     )
-    const context: RunContext = {control: pool, endpoints, masterIds, movers, options, signal: stop.signal, totals}
+    const context: RunContext = {control: pool, endpoints, lanes, masterIds, movers, options, signal: stop.signal, totals}
     await runLimited(jobs, options.settings.perNodeLimit, stop, (job) => runJob(context, job))
   } catch (error) {
     if (!(error instanceof MoveInterrupted)) throw error
     stopped = true
   } finally {
     options.signal?.removeEventListener('abort', abort)
-    await movers.close()
+    await Promise.all([movers.close(), lanes.close()])
   }
 
   const seconds = (performance.now() - started) / 1000
@@ -93,8 +95,10 @@ export async function runMoves(
 }
 
 type RunContext = {
-  /** For slot state changes and reads, apart from the key moves, so that they never queue behind a MIGRATE. */
+  /** For reads while waiting for agreement, apart from the key moves, so that they never queue behind a MIGRATE. */
   readonly control: NodePool
+  /** For slot state changes, apart from the key moves for the same reason. */
+  readonly lanes: SetslotLanes
   readonly endpoints: ReadonlyMap<string, Endpoint>
   readonly masterIds: readonly string[]
   readonly movers: NodePool
@@ -132,20 +136,20 @@ async function runJob(context: RunContext, job: MoveJob): Promise<void> {
     )
   // Windows overlap: the next one opens while this one's keys move, and this one closes (SETSLOT NODE
   // everywhere, then agreement) while the next one's keys move. They still close, and are journalled, in order.
-  let opening = settle(openSlots(context.control, pair, windows[0] ?? []))
+  let opening = settle(openSlots(context.lanes, pair, windows[0] ?? []))
   let closing: Promise<Error | undefined> = Promise.resolve(undefined)
   try {
     for (const [index, slots] of windows.entries()) {
       // eslint-disable-next-line no-await-in-loop
       await rethrow(opening)
       if (signal.aborted) throw new MoveInterrupted()
-      opening = settle(openSlots(context.control, pair, windows[index + 1] ?? []))
+      opening = settle(openSlots(context.lanes, pair, windows[index + 1] ?? []))
       // eslint-disable-next-line no-await-in-loop
       const keys = await drainSlots(pair, sizer, slots)
       // eslint-disable-next-line no-await-in-loop
       await rethrow(closing)
       closing = settle(
-        closeSlots(context.control, pair, others, slots).then(() => {
+        closeSlots(context.lanes, context.control, pair, others, slots).then(() => {
           totals.slots += slots.length
           options.events?.onWindowDone?.(job, slots, keys)
         }),
