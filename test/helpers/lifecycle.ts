@@ -1,6 +1,7 @@
 /**
  * The engines the node-lifecycle scenarios (add-node, del-node, call, set-timeout, import...) run on: real
- * redis-server processes, and embedded nodes in this process. A scenario lists what it needs; an engine
+ * server processes (SLOTCTL_TEST_SERVER: redis-server or valkey-server, the engine is named after it), and embedded
+ * nodes in this process (left out with SLOTCTL_TEST_EMBEDDED=0). A scenario lists what it needs; an engine
  * that lacks a feature reports the scenario as todo with the reason, so the gap stays visible.
  */
 import {mkdtempSync, rmSync} from 'node:fs'
@@ -11,7 +12,15 @@ import {Redis} from 'ioredis'
 
 import {type EmbeddedNode, startEmbeddedNode} from '../../src/embedded/index.js'
 import {startCluster} from './cluster.js'
-import {onFreePort, redisCliAsync, type ServerOptions, startRedisServer} from './servers.js'
+import {
+  clientBinary,
+  embeddedEnabled,
+  onFreePort,
+  redisCliAsync,
+  SERVER_NAME,
+  type ServerOptions,
+  startRedisServer,
+} from './servers.js'
 
 export type TestNode = {
   readonly address: string
@@ -42,9 +51,10 @@ export type Engine = {
   startNode(options?: NodeOptions): Promise<TestNode>
 }
 
-const redisServerEngine: Engine = {
+/** The real server under test; its name is the binary's (`redis-server`, `valkey-server`). */
+export const serverEngine: Engine = {
   lacks: {},
-  name: 'redis-server',
+  name: SERVER_NAME,
   async startCluster({masters, password, replicas}) {
     const cluster = await startCluster({masters, replicas: replicas ?? 0, ...(password ? {password} : {})})
     const wrap = (server: (typeof cluster.masters)[number]) => wrapServer(server, password)
@@ -78,20 +88,24 @@ function wrapServer(server: Awaited<ReturnType<typeof startRedisServer>>, passwo
 
 const embeddedEngine: Engine = {
   lacks: {
-    failover: 'run by test/integration/failover-embedded.test.ts (this file builds redis-server clusters only)',
+    failover: 'run by test/integration/failover-embedded.test.ts (this file builds real-server clusters only)',
   },
   name: 'embedded',
   async startCluster({masters, password}) {
     const nodes = await Promise.all(
       Array.from({length: masters}, () => embeddedEngine.startNode(password ? {password} : {})),
     )
-    const created = await runRedisCli([
-      ...(password ? ['-a', password, '--no-auth-warning'] : []),
-      '--cluster',
-      'create',
-      ...nodes.map((node) => node.address),
-      '--cluster-yes',
-    ])
+    // Embedded nodes mimic Redis 7.0: redis-cli builds their cluster whatever the server under test.
+    const created = await redisCliAsync(
+      [
+        ...(password ? ['-a', password, '--no-auth-warning'] : []),
+        '--cluster',
+        'create',
+        ...nodes.map((node) => node.address),
+        '--cluster-yes',
+      ],
+      'redis-cli',
+    )
     if (created.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${created.output}`)
     return {
       close: async () => {
@@ -136,7 +150,13 @@ const embeddedEngine: Engine = {
   },
 }
 
-export const engines: Engine[] = [redisServerEngine, embeddedEngine]
+/** The real server, then embedded nodes unless SLOTCTL_TEST_EMBEDDED=0 (a later pass of scripts/run-tests.mjs). */
+export const engines: Engine[] = embeddedEnabled() ? [serverEngine, embeddedEngine] : [serverEngine]
+
+/** Whether `engine` is the real server under test (whatever binary SLOTCTL_TEST_SERVER named). */
+export function isServerEngine(engine: Engine): boolean {
+  return engine === serverEngine
+}
 
 /** Starts an embedded node in a new directory, on another port if another test process took the first one. */
 function startOnFreePort(
@@ -161,9 +181,10 @@ export function lacking(engine: Engine, ...features: Feature[]): string | undefi
   return missing.length > 0 ? `${engine.name}: ${missing.join('; ')}` : undefined
 }
 
-export const runRedisCli = redisCliAsync
+/** The client of the server under test (redis-cli, or valkey-cli for valkey), without blocking. */
+export const runRedisCli = (args: string[]) => redisCliAsync(args, clientBinary())
 
-/** `redis-cli --cluster check ADDR`, the judge, without blocking. */
+/** `redis-cli --cluster check ADDR` (`valkey-cli` on valkey), the judge, without blocking. */
 export function judge(address: string, password?: string): Promise<{output: string; status: number}> {
   return runRedisCli([...(password ? ['-a', password, '--no-auth-warning'] : []), '--cluster', 'check', address])
 }

@@ -1,25 +1,69 @@
 /**
- * Real redis-server processes for tests: loopback only, free ports, temporary directories, always torn down.
+ * Real server processes for tests: loopback only, free ports, temporary directories, always torn down.
+ * SLOTCTL_TEST_SERVER picks the binary (redis-server by default, valkey-server, or a path to either); every
+ * harness helper below starts, names and judges with that one, so one test serves every engine.
  */
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
-import {join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 import type {TestContext} from 'node:test'
 
 import {Redis} from 'ioredis'
 
-export const INSTALL_HINT = 'redis-server is not installed: apt-get install -y redis-server redis-tools'
+/** The server binary the tests start: SLOTCTL_TEST_SERVER, or redis-server. */
+export const SERVER_BINARY = process.env.SLOTCTL_TEST_SERVER || 'redis-server'
+
+/** What the server is called in test names and messages: `redis-server`, `valkey-server`, a path's file name. */
+export const SERVER_NAME = basename(SERVER_BINARY)
+
+/** Valkey or Redis, from the binary's name or, for another name, from what its --version prints. */
+let valkey: boolean | undefined
+export function isValkey(): boolean {
+  valkey ??=
+    /valkey/i.test(SERVER_NAME) ||
+    /valkey/i.test(spawnSync(SERVER_BINARY, ['--version'], {encoding: 'utf8'}).stdout ?? '')
+  return valkey
+}
+
+/**
+ * A companion tool of the server under test (`cli`, `check-rdb`): valkey-cli beside valkey-server, redis-cli
+ * beside redis-server. For a server given by path, the tool in the same directory when there is one.
+ */
+export function serverTool(tool: 'check-rdb' | 'cli'): string {
+  const name = `${isValkey() ? 'valkey' : 'redis'}-${tool}`
+  if (!SERVER_BINARY.includes('/')) return name
+  const beside = join(dirname(SERVER_BINARY), name)
+  return existsSync(beside) ? beside : name
+}
+
+/** The command-line client that judges clusters of the server under test (`--cluster check` and the rest). */
+export function clientBinary(): string {
+  return serverTool('cli')
+}
+
+export const INSTALL_HINT = isValkey()
+  ? `${SERVER_NAME} is not installed: apt-get install -y -t bookworm-backports valkey-server valkey-tools`
+  : `${SERVER_NAME} is not installed: apt-get install -y redis-server redis-tools`
+
+/**
+ * Whether the tests also run embedded nodes: SLOTCTL_TEST_EMBEDDED=0 turns them off (scripts/run-tests.mjs sets it
+ * in every pass after the first, which has run them already), and the lifecycle engines list drops them.
+ */
+export function embeddedEnabled(): boolean {
+  return process.env.SLOTCTL_TEST_EMBEDDED !== '0'
+}
 
 let available: boolean | undefined
+/** Whether the server under test (SLOTCTL_TEST_SERVER) runs here. */
 export function redisServerAvailable(): boolean {
-  available ??= spawnSync('redis-server', ['--version']).status === 0
+  available ??= spawnSync(SERVER_BINARY, ['--version']).status === 0
   return available
 }
 
 /**
- * Skips the test on a machine without redis-server, with one line that says how to install it.
+ * Skips the test on a machine without the server under test, with one line that says how to install it.
  * Under CI the missing server is a failure, never a skip.
  */
 export function requireRedisServer(t: TestContext): boolean {
@@ -65,7 +109,9 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 export type ServerOptions = {
-  /** Extra `--name value` settings for redis-server. */
+  /** The server binary; SERVER_BINARY (SLOTCTL_TEST_SERVER) unless a test needs one in particular. */
+  binary?: string
+  /** Extra `--name value` settings for the server. */
   config?: Record<string, string>
   /** Cluster mode (the default) or a standalone server. */
   cluster?: boolean
@@ -78,7 +124,7 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL')
 })
 
-/** One redis-server process; `stop` kills it and removes its files. */
+/** One server process (SERVER_BINARY unless told otherwise); `stop` kills it and removes its files. */
 export class RedisServer {
   readonly dir: string
   process: ChildProcess | undefined
@@ -88,6 +134,7 @@ export class RedisServer {
     readonly port: number,
     private readonly args: string[],
     readonly password?: string,
+    readonly binary = SERVER_BINARY,
   ) {
     this.dir = mkdtempSync(join(tmpdir(), 'slotctl-test-'))
   }
@@ -113,16 +160,18 @@ export class RedisServer {
    * free, a bad setting) fails at once with the end of its log, not after the ten-second wait.
    */
   async start(): Promise<void> {
-    const child = spawn('redis-server', ['--dir', this.dir, ...this.args], {stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(this.binary, ['--dir', this.dir, ...this.args], {stdio: ['ignore', 'pipe', 'pipe']})
     running.add(child)
     this.process = child
     const log = logTail(child)
     const exited = new Promise<never>((_, reject) => {
-      child.once('exit', (code, signal) => reject(new ServerExitedError(this.address, code ?? signal, log())))
+      child.once('exit', (code, signal) =>
+        reject(new ServerExitedError(this.address, code ?? signal, log(), basename(this.binary))),
+      )
     })
     exited.catch(() => {})
     try {
-      await Promise.race([waitForPing(this.host, this.port, this.password), exited])
+      await Promise.race([waitForPing(this.host, this.port, this.password, basename(this.binary)), exited])
     } catch (error) {
       this.kill()
       throw error
@@ -140,9 +189,10 @@ const PORT_ATTEMPTS = 5
 
 export async function startRedisServer(options: ServerOptions = {}): Promise<RedisServer> {
   const host = options.host ?? '127.0.0.1'
-  const portTaken = (error: unknown) => error instanceof ServerExitedError && error.log.includes('Address already in use')
+  const portTaken = (error: unknown) =>
+    error instanceof ServerExitedError && error.log.includes('Address already in use')
   return onFreePort(host, portTaken, async (port) => {
-    const server = new RedisServer(host, port, serverArgs(host, port, options), options.password)
+    const server = new RedisServer(host, port, serverArgs(host, port, options), options.password, options.binary)
     try {
       await server.start()
       return server
@@ -193,18 +243,19 @@ function serverArgs(host: string, port: number, options: ServerOptions): string[
   return Object.entries(settings).flatMap(([name, value]) => [`--${name}`, value])
 }
 
-/** A redis-server that exited before it answered PING, with the last lines it logged. */
+/** A server that exited before it answered PING, with the last lines it logged. */
 export class ServerExitedError extends Error {
   constructor(
     address: string,
     exit: NodeJS.Signals | null | number,
     readonly log: string,
+    server = SERVER_NAME,
   ) {
-    super(`redis-server on ${address} exited (${exit}) before it answered PING; its log ends:\n${log}`)
+    super(`${server} on ${address} exited (${exit}) before it answered PING; its log ends:\n${log}`)
   }
 }
 
-/** Keeps the last lines a child prints on stdout and stderr (redis-server logs to stdout without a logfile). */
+/** Keeps the last lines a child prints on stdout and stderr (the server logs to stdout without a logfile). */
 function logTail(child: ChildProcess, keep = 20): () => string {
   const lines: string[] = []
   const collect = (chunk: Buffer) => {
@@ -217,7 +268,7 @@ function logTail(child: ChildProcess, keep = 20): () => string {
   return () => lines.join('\n')
 }
 
-async function waitForPing(host: string, port: number, password: string | undefined): Promise<void> {
+async function waitForPing(host: string, port: number, password: string | undefined, server: string): Promise<void> {
   const deadline = Date.now() + 10_000
   while (Date.now() < deadline) {
     const client = new Redis({
@@ -245,7 +296,7 @@ async function waitForPing(host: string, port: number, password: string | undefi
     await sleep(20)
   }
 
-  throw new Error(`redis-server on ${host}:${port} did not answer within 10 s`)
+  throw new Error(`${server} on ${host}:${port} did not answer within 10 s`)
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -265,19 +316,20 @@ export async function waitFor(what: string, condition: () => Promise<boolean> | 
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
 }
 
-/** Runs redis-cli (the reference tool) and returns what it printed. */
+/** Runs the reference client (clientBinary(): redis-cli, or valkey-cli for valkey) and returns what it printed. */
 export function redisCli(args: string[], input?: string): {output: string; status: number} {
-  const result = spawnSync('redis-cli', args, {encoding: 'utf8', input: input ?? '', timeout: 120_000})
+  const result = spawnSync(clientBinary(), args, {encoding: 'utf8', input: input ?? '', timeout: 120_000})
   return {output: `${result.stdout}${result.stderr}`, status: result.status ?? -1}
 }
 
 /**
- * redis-cli without blocking this process: embedded nodes that live in the test process would otherwise stop
- * answering the very tool that waits for them.
+ * The reference client without blocking this process: embedded nodes that live in the test process would otherwise
+ * stop answering the very tool that waits for them. `binary` is clientBinary() unless told (embedded nodes, which
+ * mimic Redis 7.0, are judged by redis-cli whatever the server under test).
  */
-export function redisCliAsync(args: string[]): Promise<{output: string; status: number}> {
+export function redisCliAsync(args: string[], binary = clientBinary()): Promise<{output: string; status: number}> {
   return new Promise((resolve) => {
-    const child = spawn('redis-cli', args, {stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(binary, args, {stdio: ['ignore', 'pipe', 'pipe']})
     let output = ''
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
@@ -289,7 +341,7 @@ export function redisCliAsync(args: string[]): Promise<{output: string; status: 
   })
 }
 
-/** `redis-cli --cluster check ADDR`: the reference tool's verdict on a cluster. */
+/** `redis-cli --cluster check ADDR` (valkey-cli for valkey): the reference tool's verdict on a cluster. */
 export function referenceCheck(address: string, password?: string): {output: string; status: number} {
   return redisCli([...(password ? ['-a', password, '--no-auth-warning'] : []), '--cluster', 'check', address])
 }

@@ -11,8 +11,14 @@ import {after, before, describe, it} from 'node:test'
 
 import {jsonOf, runCli} from '../helpers/cli.js'
 import {startCluster, type TestCluster} from '../helpers/cluster.js'
-import {engines} from '../helpers/lifecycle.js'
-import {type RedisServer, redisServerAvailable, requireRedisServer, startRedisServer} from '../helpers/servers.js'
+import {engines, isServerEngine} from '../helpers/lifecycle.js'
+import {
+  type RedisServer,
+  redisServerAvailable,
+  requireRedisServer,
+  SERVER_NAME,
+  startRedisServer,
+} from '../helpers/servers.js'
 
 const DEFAULT_PASSWORD = 'acl-default-pw'
 const OPS = ['--user', 'ops', '--password', 'acl-ops-pw']
@@ -30,7 +36,7 @@ async function addUsers(node: RedisServer): Promise<void> {
 
 type CallJson = {results: Array<{reply?: unknown}>}
 
-describe('an ACL user on redis-server', () => {
+describe(`an ACL user on ${SERVER_NAME}`, () => {
   let cluster: TestCluster | undefined
   let spare: RedisServer | undefined
   let source: RedisServer | undefined
@@ -89,7 +95,7 @@ describe('an ACL user on redis-server', () => {
   })
 })
 
-for (const engine of engines.filter((e) => e.name !== 'redis-server')) {
+for (const engine of engines.filter((e) => !isServerEngine(e))) {
   it(
     `an ACL user on ${engine.name}`,
     {todo: 'the embedded node knows only the default user (no ACL SETUSER)'},

@@ -16,7 +16,7 @@ import {keyHashSlot} from '../../src/cluster/keyslot.js'
 import {isMyself, parseClusterNodes} from '../../src/cluster/nodes.js'
 import {jsonOf, runCli} from '../helpers/cli.js'
 import {engines, type TestClusterOf, withClient} from '../helpers/lifecycle.js'
-import {redisServerAvailable, requireRedisServer} from '../helpers/servers.js'
+import {redisServerAvailable, requireRedisServer, serverTool} from '../helpers/servers.js'
 
 const PASSWORD = 'backup-pw-9000'
 const KEYS_PER_MASTER = 200
@@ -49,7 +49,7 @@ for (const engine of engines) {
       assert.equal(json.rdbs.length, 3)
       for (const rdb of json.rdbs) {
         assert.match(rdb.file, /^redis-node-127\.0\.0\.1-\d+-[0-9a-f]{40}\.rdb$/)
-        const check = spawnSync('redis-check-rdb', [join(dir, rdb.file)], {encoding: 'utf8'})
+        const check = spawnSync(serverTool('check-rdb'), [join(dir, rdb.file)], {encoding: 'utf8'})
         assert.equal(check.status, 0, check.stdout)
         assert.match(check.stdout, new RegExp(`\\b${KEYS_PER_MASTER} keys read`))
         assert.equal(readFileSync(join(dir, rdb.file)).length, rdb.bytes)

@@ -17,6 +17,8 @@ const HOSTS = ['127.0.0.1', '127.0.0.2', '127.0.0.3']
 export type TestNode = {readonly address: string; stop(): Promise<void>}
 
 export type Engine = {
+  /** The client that reads and judges its nodes: redis-cli unless told (valkey-cli for valkey-server). */
+  readonly cli?: string
   readonly name: string
   start(host: string): Promise<TestNode>
 }
@@ -28,9 +30,9 @@ async function startNodes(engine: Engine, count: number): Promise<TestNode[]> {
 }
 
 /** Every node's own view: each replica off its master's host, the replicas of one master on different hosts. */
-async function assertReplicasOffTheirMasterHost(addresses: string[], replicas: number) {
+async function assertReplicasOffTheirMasterHost(cli: string, addresses: string[], replicas: number) {
   for (const address of addresses) {
-    const view = parseClusterNodes(await clusterNodesOf(address))
+    const view = parseClusterNodes(await clusterNodesOf(cli, address))
     const byId = new Map(view.map((line) => [line.id, line]))
     const replicaLines = view.filter((line) => line.role === 'replica')
     assert.equal(replicaLines.length, replicas, `${address} sees ${replicas} replicas`)
@@ -51,9 +53,9 @@ async function assertReplicasOffTheirMasterHost(addresses: string[], replicas: n
  * redis-cli without blocking this process: embedded nodes run in it, and a synchronous spawn would leave
  * them unable to answer.
  */
-function redisCliAsync(args: string[]): Promise<{output: string; status: number}> {
+function redisCliAsync(cli: string, args: string[]): Promise<{output: string; status: number}> {
   return new Promise((resolve, reject) => {
-    const child = spawn('redis-cli', args, {stdio: ['ignore', 'pipe', 'pipe']})
+    const child = spawn(cli, args, {stdio: ['ignore', 'pipe', 'pipe']})
     let output = ''
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
@@ -62,15 +64,16 @@ function redisCliAsync(args: string[]): Promise<{output: string; status: number}
   })
 }
 
-async function clusterNodesOf(address: string): Promise<string> {
+async function clusterNodesOf(cli: string, address: string): Promise<string> {
   const [host, port] = address.split(':')
-  const {output, status} = await redisCliAsync(['-h', host!, '-p', port!, 'CLUSTER', 'NODES'])
+  const {output, status} = await redisCliAsync(cli, ['-h', host!, '-p', port!, 'CLUSTER', 'NODES'])
   assert.equal(status, 0, output)
   return output
 }
 
 /** The create scenarios on one engine: each engine runs from its own test file, so the two run side by side. */
 export function createScenarios(engine: Engine): void {
+  const cli = engine.cli ?? 'redis-cli'
   describe(`create on ${engine.name} nodes over 3 hosts`, () => {
     for (const {masters, replicas} of [
       {masters: 3, replicas: 1},
@@ -96,10 +99,10 @@ export function createScenarios(engine: Engine): void {
           assert.equal(json.created, true)
           assert.equal(json.masters.length, masters)
           t.diagnostic(`create of ${count} nodes took ${elapsed} ms (whole CLI run)`)
-          const verdict = await redisCliAsync(['--cluster', 'check', addresses()[0]!])
+          const verdict = await redisCliAsync(cli, ['--cluster', 'check', addresses()[0]!])
           assert.equal(verdict.status, 0, verdict.output)
           assert.match(verdict.output, /All 16384 slots covered/)
-          await assertReplicasOffTheirMasterHost(addresses(), masters * replicas)
+          await assertReplicasOffTheirMasterHost(cli, addresses(), masters * replicas)
         })
 
         it('says the cluster is already there when run again, and exits 0', async (t) => {

@@ -1,5 +1,5 @@
-/** `slotctl create` on real redis-server nodes over three loopback hosts. */
-import {startRedisServer} from '../helpers/servers.js'
+/** `slotctl create` on real server nodes (SLOTCTL_TEST_SERVER) over three loopback hosts. */
+import {clientBinary, SERVER_NAME, startRedisServer} from '../helpers/servers.js'
 import {createScenarios} from './create-scenarios.js'
 
-createScenarios({name: 'redis-server', start: (host) => startRedisServer({host})})
+createScenarios({cli: clientBinary(), name: SERVER_NAME, start: (host) => startRedisServer({host})})

@@ -10,7 +10,7 @@ import {parseClusterNodes} from '../../src/cluster/nodes.js'
 import {type CliResult, jsonOf, runCli} from '../helpers/cli.js'
 import {startCluster, type TestCluster} from '../helpers/cluster.js'
 import {engines, judge, lacking} from '../helpers/lifecycle.js'
-import {redisServerAvailable, requireRedisServer} from '../helpers/servers.js'
+import {redisServerAvailable, requireRedisServer, SERVER_NAME} from '../helpers/servers.js'
 
 const PASSWORD = 'failover-pw-777'
 const auth = ['-a', PASSWORD]
@@ -23,7 +23,7 @@ type FailoverJson = {
 }
 const errorOf = (result: CliResult) => jsonOf<{error: {code: string; message: string}}>(result).error
 
-describe('failover on redis-server', () => {
+describe(`failover on ${SERVER_NAME}`, () => {
   let cluster: TestCluster | undefined
   before(async () => {
     if (redisServerAvailable()) cluster = await startCluster({masters: 3, password: PASSWORD, replicas: 1})

@@ -1,4 +1,4 @@
-import {engines} from '../helpers/lifecycle.js'
+import {serverEngine} from '../helpers/lifecycle.js'
 import {fixScenarios} from './fix-scenarios.js'
 
-fixScenarios(engines.find((engine) => engine.name === 'redis-server')!)
+fixScenarios(serverEngine)

@@ -1,4 +1,4 @@
-import {engines} from '../helpers/lifecycle.js'
+import {serverEngine} from '../helpers/lifecycle.js'
 import {rebalanceScenarios} from './rebalance-scenarios.js'
 
-rebalanceScenarios(engines.find((engine) => engine.name === 'redis-server')!)
+rebalanceScenarios(serverEngine)

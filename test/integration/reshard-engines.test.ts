@@ -7,7 +7,13 @@ import {describe, it, type TestContext} from 'node:test'
 
 import {jsonOf, runCli, scratchDir} from '../helpers/cli.js'
 import {startCluster} from '../helpers/cluster.js'
-import {redisServerAvailable, referenceCheck, requireRedisServer} from '../helpers/servers.js'
+import {
+  embeddedEnabled,
+  redisServerAvailable,
+  referenceCheck,
+  requireRedisServer,
+  SERVER_NAME,
+} from '../helpers/servers.js'
 import {createCluster, referenceCheck as referenceCheckAsync, startNodes} from './embedded/embedded-nodes.js'
 import {checksum, incrementThroughout, type Node, seedKeys} from './reshard-support.js'
 
@@ -31,7 +37,7 @@ const engines: Record<string, (t: TestContext) => Promise<Engine>> = {
       targetId: target.id,
     }
   },
-  'redis-server': async (t) => {
+  [SERVER_NAME]: async (t) => {
     const cluster = await startCluster({masters: 3, replicas: 1})
     t.after(() => cluster.close())
     return {
@@ -43,7 +49,7 @@ const engines: Record<string, (t: TestContext) => Promise<Engine>> = {
   },
 }
 
-for (const [name, start] of Object.entries(engines)) {
+for (const [name, start] of Object.entries(engines).filter(([name]) => name !== 'embedded' || embeddedEnabled())) {
   describe(`reshard on ${name} nodes`, {skip: !redisServerAvailable() && !process.env.CI}, () => {
     it('moves 3000 slots with every key and value intact, while a client increments counters without an error', async (t) => {
       if (!requireRedisServer(t)) return

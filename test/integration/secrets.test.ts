@@ -11,7 +11,13 @@ import {after, before, describe, it} from 'node:test'
 
 import {type CliResult, runCli} from '../helpers/cli.js'
 import {startCluster, type TestCluster} from '../helpers/cluster.js'
-import {type RedisServer, redisServerAvailable, requireRedisServer, startRedisServer} from '../helpers/servers.js'
+import {
+  type RedisServer,
+  redisServerAvailable,
+  requireRedisServer,
+  SERVER_NAME,
+  startRedisServer,
+} from '../helpers/servers.js'
 
 const PASSWORD = 'Sentinel-Secret-31337'
 
@@ -23,7 +29,7 @@ function filesUnder(dir: string): string[] {
   })
 }
 
-describe('secrets on redis-server', () => {
+describe(`secrets on ${SERVER_NAME}`, () => {
   let cluster: TestCluster | undefined
   let spare: RedisServer | undefined
   let source: RedisServer | undefined

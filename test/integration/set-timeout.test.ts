@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import {after, before, describe, it} from 'node:test'
 
 import {jsonOf, runCli} from '../helpers/cli.js'
-import {engines, type TestClusterOf, withClient} from '../helpers/lifecycle.js'
+import {engines, isServerEngine, type TestClusterOf, withClient} from '../helpers/lifecycle.js'
 import {redisServerAvailable, requireRedisServer} from '../helpers/servers.js'
 
 const PASSWORD = 'timeout-pw-2323'
@@ -64,7 +64,7 @@ for (const engine of engines) {
       for (const reply of await timeouts()) assert.deepEqual(reply, ['cluster-node-timeout', '3210'])
       for (const node of json.nodes) {
         assert.equal(node.set, true)
-        if (engine.name === 'redis-server') {
+        if (isServerEngine(engine)) {
           assert.equal(node.persisted, false)
           assert.match(node.reason ?? '', /without a config file/)
         } else {

@@ -10,8 +10,8 @@ import {join} from 'node:path'
 import {after, before, describe, it} from 'node:test'
 
 import {type CliResult, jsonOf, runCli} from '../helpers/cli.js'
-import {engines, runRedisCli} from '../helpers/lifecycle.js'
-import {redisServerAvailable, requireRedisServer} from '../helpers/servers.js'
+import {engines, isServerEngine, runRedisCli} from '../helpers/lifecycle.js'
+import {redisServerAvailable, requireRedisServer, SERVER_NAME} from '../helpers/servers.js'
 import {type Certificates, joinTlsCluster, makeCertificates, startTlsNode, type TlsNode} from '../helpers/tls.js'
 
 const PASSWORD = 'tls-pw-4242'
@@ -20,7 +20,7 @@ const HOSTNAME = {'cluster-announce-hostname': 'localhost', 'cluster-preferred-e
 type CallJson = {results: Array<{address: string; reply?: unknown}>}
 const errorOf = (result: CliResult) => jsonOf<{error: {code: string; message: string}}>(result).error
 
-describe('TLS with hostname verification, on redis-server', () => {
+describe(`TLS with hostname verification, on ${SERVER_NAME}`, () => {
   let certificates: Certificates | undefined
   let nodes: TlsNode[] = []
   let spare: TlsNode | undefined
@@ -131,6 +131,6 @@ describe('TLS with hostname verification, on redis-server', () => {
   })
 })
 
-for (const engine of engines.filter((e) => e.name !== 'redis-server')) {
+for (const engine of engines.filter((e) => !isServerEngine(e))) {
   it(`TLS on ${engine.name}`, {todo: 'the embedded node does not speak TLS'}, () => {})
 }

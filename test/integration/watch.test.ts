@@ -6,7 +6,7 @@ import {after, before, describe, it, type TestContext} from 'node:test'
 
 import {startCluster, type TestCluster} from '../helpers/cluster.js'
 import {startEmbeddedCluster} from '../helpers/embedded-cluster.js'
-import {redisServerAvailable, type RedisServer, sleep} from '../helpers/servers.js'
+import {embeddedEnabled, redisServerAvailable, type RedisServer, SERVER_NAME, sleep} from '../helpers/servers.js'
 import {killWatches, type Received, WatchRun} from '../helpers/watch-run.js'
 
 const INTERVAL_MS = 250
@@ -21,7 +21,7 @@ const EVENT_TIMEOUT_MS = 20_000
 type Engine = {name: string; start?: () => Promise<TestCluster>; todo?: string}
 
 const ENGINES: Engine[] = [
-  {name: 'redis-server', start: () => startCluster({masters: 3, replicas: 1})},
+  {name: SERVER_NAME, start: () => startCluster({masters: 3, replicas: 1})},
   // Each embedded node in a daemon process of its own, so that a kill is a crash, with redis-server's node timeout.
   {name: 'embedded', start: () => startEmbeddedCluster({masters: 3, nodeTimeoutMs: 2000, replicas: 1})},
 ]
@@ -63,7 +63,7 @@ const emittedAt = (event: Received) => Date.parse(event.time)
 
 const indexOf = (run: WatchRun, event: Received) => run.events.indexOf(event)
 
-for (const engine of ENGINES) {
+for (const engine of ENGINES.filter((e) => e.name !== 'embedded' || embeddedEnabled())) {
   describe(
     `watch on a 3 + 3 cluster (${engine.name})`,
     {skip: !redisServerAvailable() && !process.env.CI, todo: engine.todo},

@@ -79,6 +79,8 @@ export async function startNode(flavour: Flavour, options: NodeOptions): Promise
   const password = options.password === undefined ? {} : {password: options.password}
   if (flavour === 'real') {
     const server = await startRedisServer({
+      // The oracle is Redis 7.0 whatever SLOTCTL_TEST_SERVER says: the embedded node mimics it, not Valkey.
+      binary: 'redis-server',
       cluster: options.cluster,
       // DEBUG DIGEST-VALUE is compared too; 7.0 refuses DEBUG unless this is set at startup.
       // A replica's first sync should not wait the default 5 s for more replicas to join.

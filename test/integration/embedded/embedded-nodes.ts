@@ -32,7 +32,8 @@ export async function startNodes(
   return nodes
 }
 
-export const redisCli = redisCliAsync
+/** redis-cli, whatever the server under test: embedded nodes mimic Redis 7.0, whose tool is their reference. */
+export const redisCli = (args: string[]) => redisCliAsync(args, 'redis-cli')
 
 /** `redis-cli --cluster check ADDR`: the reference tool's verdict. */
 export function referenceCheck(address: string): Promise<{output: string; status: number}> {
