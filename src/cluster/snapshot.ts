@@ -1,4 +1,5 @@
 import {compareAddresses} from './address.js'
+import {parseServerIdentity, type ServerIdentity} from './capabilities/index.js'
 import {keysInDb0, parseInfo} from './info.js'
 import {isMyself, type NodeLine, parseClusterNodes} from './nodes.js'
 
@@ -8,12 +9,14 @@ export type NodeReading = {
   readonly address: string
   /** CLUSTER INFO fields (cluster_state, cluster_known_nodes, ...). */
   readonly clusterInfo: Readonly<Record<string, string>>
-  /** INFO keyspace, memory and replication fields. */
+  /** INFO server, keyspace, memory and replication fields. */
   readonly info: Readonly<Record<string, string>>
   /** Keys in db0. */
   readonly keys: number
   /** The node's own `myself` line: its own view of its slots and open slots. */
   readonly self: NodeLine
+  /** Its engine and version: what decides which commands it takes (capabilitiesOf). */
+  readonly server: ServerIdentity
   /** Every line of the node's CLUSTER NODES: how it sees the whole cluster. */
   readonly view: readonly NodeLine[]
 }
@@ -78,6 +81,7 @@ export function readingFrom(replies: NodeReplies): NodeReading {
     info,
     keys: keysInDb0(info),
     self,
+    server: parseServerIdentity(info),
     view,
   }
 }

@@ -92,12 +92,13 @@ async function readPeer(pool: ClusterReader, line: NodeLine): Promise<NodeReadin
 const NODE_READING: readonly Command[] = [
   ['CLUSTER', 'NODES'],
   ['CLUSTER', 'INFO'],
+  ['INFO', 'server'],
   ['INFO', 'keyspace'],
   ['INFO', 'memory'],
   ['INFO', 'replication'],
 ]
 
-/** One round trip: CLUSTER NODES, CLUSTER INFO and the INFO sections slotctl reports on. */
+/** One round trip: CLUSTER NODES, CLUSTER INFO and the INFO sections slotctl reports on or decides by. */
 export async function readNode(pool: ClusterReader, address: string): Promise<NodeReading> {
   const replies = await pool.pipeline(address, NODE_READING)
   const [clusterNodes = '', clusterInfo = '', ...infos] = replies.map((reply) => {

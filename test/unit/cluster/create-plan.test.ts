@@ -42,7 +42,15 @@ function reading(port: number, lines: string[], {keys = 0, state = 'fail'} = {})
       .join('\n'),
   )
   const self = view.find((line) => line.id === idOf(port))!
-  return {address: addressOf(port), clusterInfo: {cluster_state: state}, info: {}, keys, self, view}
+  return {
+    address: addressOf(port),
+    clusterInfo: {cluster_state: state},
+    info: {},
+    keys,
+    self,
+    server: {engine: 'redis', parts: [7, 0, 15], version: '7.0.15'},
+    view,
+  }
 }
 
 const freshLine = (port: number) => `${idOf(port)} :${port}@${port + 10_000} master - 0 0 0 connected`

@@ -33,6 +33,7 @@ function snapshot(owned: Record<string, string>): ClusterSnapshot {
         info: {},
         keys: 0,
         self,
+        server: {engine: 'redis', parts: [7, 0, 15], version: '7.0.15'},
         view: [self],
       }
     }),
