@@ -1,5 +1,6 @@
 import {SLOT_COUNT} from './keyslot.js'
 import {isFailed, isSuspected, type NodeLine} from './nodes.js'
+import {classifyMarkers} from './slot-markers.js'
 import {type ClusterSnapshot, masters, type NodeReading, seedView} from './snapshot.js'
 import {formatRanges, missingRanges, type SlotRange, slotsOf, toRanges} from './slots.js'
 
@@ -15,6 +16,7 @@ export type FindingCode =
   | 'NODE_UNREACHABLE'
   | 'OPEN_SLOT'
   | 'REPLICA_SAME_HOST'
+  | 'STALE_SLOT_STATE'
   | 'UNCOVERED_SLOTS'
   | 'UNKNOWN_MASTER'
 
@@ -40,6 +42,7 @@ export function checkCluster(snapshot: ClusterSnapshot): Finding[] {
     ...checkReachability(snapshot),
     ...checkAgreement(snapshot),
     ...checkOpenSlots(snapshot),
+    ...checkStaleSlotStates(snapshot),
     ...checkCoverage(snapshot),
     ...checkMultipleOwners(snapshot),
     ...checkClusterState(snapshot),
@@ -176,12 +179,9 @@ function checkOpenSlots(snapshot: ClusterSnapshot): Finding[] {
     involved.set(slot, [...(involved.get(slot) ?? []), refOf(reading)])
   }
 
-  for (const reading of snapshot.nodes) {
-    for (const {peerId, slot} of reading.self.migrating)
-      note(slot, reading, `migrating on ${reading.address} to ${peer(peerId)}`)
-    for (const {peerId, slot} of reading.self.importing)
-      note(slot, reading, `importing on ${reading.address} from ${peer(peerId)}`)
-  }
+  // Masters' own markers only: a replica's copy of its master's (Valkey 8) is the same open slot.
+  for (const {direction, node, peerId, slot} of classifyMarkers(snapshot.nodes).own)
+    note(slot, node, `${direction} on ${node.address} ${direction === 'migrating' ? 'to' : 'from'} ${peer(peerId)}`)
 
   if (describe.size === 0) return []
   return groupSlots((slot) => describe.get(slot)?.join(', ')).map(({key, slots}) => ({
@@ -191,6 +191,24 @@ function checkOpenSlots(snapshot: ClusterSnapshot): Finding[] {
     nodes: involved.get(slots[0]!.start) ?? [],
     severity: 'error',
     slots,
+  }))
+}
+
+/**
+ * A replica's open-slot marker that its master does not have (Valkey keeps them after a full sync,
+ * valkey-io/valkey#998): harmless until that replica is promoted, when the slot opens on the new master.
+ */
+function checkStaleSlotStates(snapshot: ClusterSnapshot): Finding[] {
+  const byReplica = new Map<NodeReading, number[]>()
+  for (const {node, slot} of classifyMarkers(snapshot.nodes).stale)
+    byReplica.set(node, [...(byReplica.get(node) ?? []), slot])
+  return [...byReplica].map(([replica, slots]) => ({
+    code: 'STALE_SLOT_STATE',
+    hint: `slotctl fix ${snapshot.seed} (clears it through its master)`,
+    message: `replica ${describeNode(refOf(replica))} keeps ${slots.length === 1 ? 'slot' : 'slots'} ${formatRanges(toRanges(slots))} open, which its master does not: promoted, it would open ${slots.length === 1 ? 'it' : 'them'}`,
+    nodes: [refOf(replica)],
+    severity: 'warning',
+    slots: toRanges(slots),
   }))
 }
 

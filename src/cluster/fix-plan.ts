@@ -1,5 +1,6 @@
 import {SLOT_COUNT} from './keyslot.js'
 import type {MoveStep} from './move-plan.js'
+import {classifyMarkers, type SlotMarker} from './slot-markers.js'
 import {type ClusterSnapshot, masters, type NodeReading, seedView} from './snapshot.js'
 import {type SlotRange, slotsOf, toRanges} from './slots.js'
 
@@ -57,9 +58,8 @@ type SlotRepair = {action: string; losesData?: boolean; owner: string; problem: 
 /** Slots that need a repair: open, uncovered, claimed by several masters, with stray keys, or disputed. */
 export function slotsToRepair(snapshot: ClusterSnapshot): number[] {
   const slots = new Set<number>()
-  for (const reading of snapshot.nodes) {
-    for (const {slot} of [...reading.self.migrating, ...reading.self.importing]) slots.add(slot)
-  }
+  const {own, stale} = classifyMarkers(snapshot.nodes)
+  for (const {slot} of [...own, ...stale]) slots.add(slot)
 
   for (const stray of snapshot.strayKeys ?? []) slots.add(stray.slot)
   const claims = new Uint8Array(SLOT_COUNT)
@@ -99,6 +99,8 @@ type Context = {
   /** Who the seed says owns each slot, even a node that cannot be read. */
   readonly seedOwners: readonly string[]
   readonly slotCounts: ReadonlyMap<string, number>
+  /** Replicas' open-slot markers their master does not have, by slot. */
+  readonly stale: ReadonlyMap<number, readonly SlotMarker[]>
   readonly views: ReadonlyMap<string, readonly string[]>
 }
 
@@ -112,8 +114,15 @@ function contextOf(snapshot: ClusterSnapshot): Context {
     readings: snapshot.nodes,
     seedOwners,
     slotCounts: new Map(mastersNow.map((m) => [m.self.id, [...slotsOf(m.self.slots)].length])),
+    stale: bySlot(classifyMarkers(snapshot.nodes).stale),
     views: new Map(snapshot.nodes.map((reading) => [reading.self.id, ownerMap(reading)])),
   }
+}
+
+function bySlot(markers: readonly SlotMarker[]): Map<number, SlotMarker[]> {
+  const grouped = new Map<number, SlotMarker[]>()
+  for (const marker of markers) grouped.set(marker.slot, [...(grouped.get(marker.slot) ?? []), marker])
+  return grouped
 }
 
 function ownerMap(reading: NodeReading): string[] {
@@ -136,11 +145,13 @@ const mostKeys = (candidates: readonly NodeReading[], keys: ReadonlyMap<string, 
 function repairSlot(context: Context, slot: number, keys: ReadonlyMap<string, number>): SlotRepair {
   const claimants = context.masters.filter((m) => owns(m, slot))
   const holders = context.masters.filter((m) => (keys.get(m.self.id) ?? 0) > 0)
-  const open = context.readings.filter((r) => migratingTo(r, slot) || importingFrom(r, slot))
+  // Replicas' markers are their master's copies (Valkey 8) or stale ones, cleared through their master.
+  const open = context.masters.filter((m) => migratingTo(m, slot) || importingFrom(m, slot))
+  const clearStale = staleSteps(context, slot, open)
   const [only] = claimants
   const target = only && claimants.length === 1 ? finishingTarget(context, only, slot) : undefined
-  if (only && target) return finishMove(slot, only, target, open, holders)
-  if (claimants.length === 0) return cover(context, slot, keys, holders, open)
+  if (only && target) return withStale(finishMove(slot, only, target, open, holders), clearStale)
+  if (claimants.length === 0) return withStale(cover(context, slot, keys, holders, open), clearStale)
   const owner = claimants.length === 1 ? only! : mostKeys(claimants, keys)!
   const problem =
     claimants.length > 1
@@ -152,7 +163,7 @@ function repairSlot(context: Context, slot: number, keys: ReadonlyMap<string, nu
               .filter((h) => h !== owner)
               .map((h) => h.address)
               .join(', ')}`
-          : 'nodes disagree about its owner'
+          : clearStale.problem || 'nodes disagree about its owner'
   const disputed = claimants.length > 1 || [...context.views.values()].some((view) => view[slot] !== owner.self.id)
   return {
     action: `${owner.address} keeps it${disputed ? ' with a new config epoch' : ''}${gatherText(holders, owner)}`,
@@ -160,6 +171,7 @@ function repairSlot(context: Context, slot: number, keys: ReadonlyMap<string, nu
     problem,
     steps: [
       ...open.map((r) => stableStep(r, slot)),
+      ...clearStale.steps,
       ...(disputed ? [claimStep(owner, slot)] : []),
       ...claimants.filter((c) => c !== owner).map((c) => releaseStep(c, owner, slot)),
       ...gatherSteps(holders, owner, slot),
@@ -167,6 +179,33 @@ function repairSlot(context: Context, slot: number, keys: ReadonlyMap<string, nu
     ],
   }
 }
+
+type StaleRepair = {readonly problem: string; readonly steps: readonly FixStep[]}
+
+/**
+ * SETSLOT STABLE on the master of each replica with a stale marker on `slot` (the master replicates it), unless
+ * that master is open there and so closed anyway; a replica whose master was not read cannot be cleared.
+ */
+function staleSteps(context: Context, slot: number, open: readonly NodeReading[]): StaleRepair {
+  const stale = context.stale.get(slot) ?? []
+  if (stale.length === 0) return {problem: '', steps: []}
+  const closing = new Set(open.map((m) => m.self.id))
+  const readMasters = new Set(context.masters.map((m) => m.self.id))
+  const masterIds = [...new Set(stale.map((marker) => marker.node.self.masterId ?? ''))].filter(
+    (id) => readMasters.has(id) && !closing.has(id),
+  )
+  const states = stale.map(
+    ({direction, node, peerId}) =>
+      `${direction} ${direction === 'migrating' ? 'to' : 'from'} ${peerId.slice(0, 8)} on replica ${node.address}`,
+  )
+  return {
+    problem: `stale open-slot state its master does not have: ${states.join(', ')}`,
+    steps: masterIds.map((id) => ({kind: 'stable', node: id, slots: one(slot)})),
+  }
+}
+
+const withStale = (repair: SlotRepair, stale: StaleRepair): SlotRepair =>
+  stale.steps.length === 0 ? repair : {...repair, steps: [...stale.steps, ...repair.steps]}
 
 /** The migration a slot's owner started towards a node that is importing it from the owner. */
 function finishingTarget(context: Context, owner: NodeReading, slot: number): NodeReading | undefined {
