@@ -79,7 +79,16 @@ export async function runMoves(
       clusterStateOk,
       {timeoutMs: READY_TIMEOUT_MS},
     )
-    const context: RunContext = {control: pool, endpoints, lanes, masterIds, movers, options, signal: stop.signal, totals}
+    const context: RunContext = {
+      control: pool,
+      endpoints,
+      lanes,
+      masterIds,
+      movers,
+      options,
+      signal: stop.signal,
+      totals,
+    }
     await runLimited(jobs, options.settings.perNodeLimit, stop, (job) => runJob(context, job))
   } catch (error) {
     if (!(error instanceof MoveInterrupted)) throw error
