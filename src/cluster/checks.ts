@@ -1,4 +1,5 @@
 import {SLOT_COUNT} from './keyslot.js'
+import {checkServers} from './mixed-servers.js'
 import {isFailed, isSuspected, type NodeLine} from './nodes.js'
 import {classifyMarkers} from './slot-markers.js'
 import {type ClusterSnapshot, masters, type NodeReading, seedView} from './snapshot.js'
@@ -8,6 +9,7 @@ export type FindingCode =
   | 'CLUSTER_STATE_FAIL'
   | 'CONFIG_DISAGREEMENT'
   | 'EPOCH_COLLISION'
+  | 'MIXED_SERVERS'
   | 'MULTIPLE_OWNERS'
   | 'NO_REPLICA'
   | 'NODE_FAILED'
@@ -48,6 +50,7 @@ export function checkCluster(snapshot: ClusterSnapshot): Finding[] {
     ...checkClusterState(snapshot),
     ...checkReplicas(snapshot),
     ...checkEpochs(snapshot),
+    ...checkServers(snapshot),
   ]
 }
 
