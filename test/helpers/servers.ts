@@ -4,10 +4,10 @@
  * harness helper below starts, names and judges with that one, so one test serves every engine.
  */
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, rmSync, symlinkSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
-import {basename, dirname, join} from 'node:path'
+import {basename, delimiter, dirname, join, resolve} from 'node:path'
 import type {TestContext} from 'node:test'
 
 import {Redis} from 'ioredis'
@@ -41,6 +41,31 @@ export function serverTool(tool: 'check-rdb' | 'cli'): string {
 /** The command-line client that judges clusters of the server under test (`--cluster check` and the rest). */
 export function clientBinary(): string {
   return serverTool('cli')
+}
+
+let shim: string | undefined
+/**
+ * PATH for a child that starts `redis-server` by that name (slotctl's sandbox engine does): the server under test
+ * answers to it, through a symlink in a temporary directory put first. Unchanged PATH for redis-server itself.
+ */
+export function pathWithServer(): string {
+  const path = process.env.PATH ?? ''
+  if (SERVER_BINARY === 'redis-server') return path
+  if (!shim) {
+    const target = SERVER_BINARY.includes('/')
+      ? resolve(SERVER_BINARY)
+      : path
+          .split(delimiter)
+          .map((dir) => join(dir, SERVER_BINARY))
+          .find((candidate) => existsSync(candidate))
+    if (!target) return path
+    shim = mkdtempSync(join(tmpdir(), 'slotctl-server-shim-'))
+    symlinkSync(target, join(shim, 'redis-server'))
+    const dir = shim
+    process.once('exit', () => rmSync(dir, {force: true, recursive: true}))
+  }
+
+  return `${shim}${delimiter}${path}`
 }
 
 export const INSTALL_HINT = isValkey()

@@ -25,7 +25,11 @@ import {
 } from '../helpers/servers.js'
 
 export type Engine = {
+  /** What the test names it: the server behind `--engine redis-server` (valkey-server...), or `embedded`. */
+  readonly label?: string
   readonly name: 'embedded' | 'redis-server'
+  /** PATH for slotctl: the server under test found as `redis-server` (pathWithServer). */
+  readonly path?: string
 }
 
 type NodeJson = {address: string; pid: null | number; port: number; role?: string; running: boolean}
@@ -66,13 +70,14 @@ function assertOk(result: CliResult): void {
 
 /** The sandbox life cycle on one engine, as one describe block. */
 export function sandboxScenarios(engine: Engine): void {
-  describe(`sandbox on ${engine.name}`, () => {
+  describe(`sandbox on ${engine.label ?? engine.name}`, () => {
     const root = mkdtempSync(join(tmpdir(), 'slotctl-sandbox-'))
     const dir = join(root, 'sandbox')
     // A relative --dir, run from its parent, as the README's quick start does: node processes run in their own
     // directories, so a path left relative once pointed them at files that were not there.
     const flags = ['--dir', 'sandbox']
-    const inRoot = {cwd: root}
+    const env = engine.path ? {PATH: engine.path} : {}
+    const inRoot = {cwd: root, env}
     const sandbox = (args: string[]) => runCli(['sandbox', ...args, ...flags], inRoot)
     let port = 0
     let up: CliResult | undefined
@@ -116,7 +121,7 @@ export function sandboxScenarios(engine: Engine): void {
       assert.equal(again.status, 1)
       assert.equal(jsonOf<{error: {code: string}}>(again).error.code, 'SANDBOX_EXISTS')
       const other = join(root, 'other')
-      const busy = await runCli(['sandbox', 'up', '--port', String(port), '--dir', other, '--json'])
+      const busy = await runCli(['sandbox', 'up', '--port', String(port), '--dir', other, '--json'], {env})
       assert.equal(busy.status, 2)
       assert.match(
         jsonOf<{error: {message: string}}>(busy).error.message,

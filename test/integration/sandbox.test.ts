@@ -1,4 +1,7 @@
-/** `slotctl sandbox` on real redis-server nodes, and what it says when redis-server is missing. */
+/**
+ * `slotctl sandbox` on real redis-server nodes (the server under test, SLOTCTL_TEST_SERVER, answers to that name),
+ * and what it says when redis-server is missing.
+ */
 import assert from 'node:assert/strict'
 import {existsSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
@@ -6,9 +9,10 @@ import {join} from 'node:path'
 import {describe, it} from 'node:test'
 
 import {jsonOf, runCli} from '../helpers/cli.js'
+import {pathWithServer, SERVER_NAME} from '../helpers/servers.js'
 import {sandboxScenarios} from './sandbox-scenarios.js'
 
-sandboxScenarios({name: 'redis-server'})
+sandboxScenarios({label: SERVER_NAME, name: 'redis-server', path: pathWithServer()})
 
 describe('sandbox without redis-server installed', () => {
   it('says how to install it', async (t) => {
