@@ -29,7 +29,7 @@ describe('nodes of one cluster on different servers', () => {
     const [finding, ...others] = mixed(snapshot)
     assert.deepEqual(others, [])
     assert.equal(finding!.severity, 'warning')
-    const [a, b, c, d] = snapshot.nodes.slice(2).map((node) => node.address)
+    const [a, b, c] = snapshot.nodes.slice(2).map((node) => node.address)
     const [e, f] = snapshot.nodes.slice(0, 2).map((node) => node.address)
     assert.equal(
       finding!.message,
