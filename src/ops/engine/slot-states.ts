@@ -79,20 +79,24 @@ export async function closeSlots(
 }
 
 /**
- * SETSLOT NODE on the target for the whole window. Every slot but the last has its IMPORTING state cleared
- * just before (on the same connection, so in that order): otherwise each SETSLOT NODE broadcasts a PONG to
- * every node, and each receiver rescans all 16384 slots (a window of 128 slots costs 128 of them per node).
- * The last slot takes the importing path, so the target still bumps its config epoch when it must and tells
- * everyone once.
+ * SETSLOT NODE on the target for the whole window. The first slot takes the importing path, so the target
+ * bumps its config epoch when it must and tells everyone, and only then claims the others: claimed while its
+ * epoch is still below the source's, a slot is taken back by the source's next gossip, and a new master that
+ * loses every slot that way turns into the source's replica. The others have their IMPORTING state cleared just
+ * before (same connection, so in that order): otherwise each SETSLOT NODE broadcasts a PONG to every node, and
+ * each receiver rescans all 16384 slots (a window of 128 slots costs 128 of them per node).
  */
-function claimOnTarget(lanes: SetslotLanes, target: Endpoint, slots: readonly number[]) {
-  return lanes.send(
+async function claimOnTarget(lanes: SetslotLanes, target: Endpoint, slots: readonly number[]) {
+  const [first, ...rest] = slots
+  if (first === undefined) return []
+  const claim = (slot: number) => ['CLUSTER', 'SETSLOT', slot, 'NODE', target.id]
+  const [firstError] = await lanes.send(target.address, [[claim(first)]])
+  if (firstError) return [firstError]
+  const restErrors = await lanes.send(
     target.address,
-    slots.map((slot, i) => [
-      ...(i === slots.length - 1 ? [] : [['CLUSTER', 'SETSLOT', slot, 'STABLE']]),
-      ['CLUSTER', 'SETSLOT', slot, 'NODE', target.id],
-    ]),
+    rest.map((slot) => [['CLUSTER', 'SETSLOT', slot, 'STABLE'], claim(slot)]),
   )
+  return [undefined, ...restErrors]
 }
 
 function setSlots(lanes: SetslotLanes, node: Endpoint, slots: readonly number[], action: readonly Arg[]) {
