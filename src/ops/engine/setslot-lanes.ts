@@ -41,6 +41,7 @@ export class SetslotLanes {
    * lanes. Returns each slot's first error (or undefined), after retrying unacknowledged changes.
    */
   async send(address: string, perSlot: ReadonlyArray<readonly Arg[][]>): Promise<Array<Error | undefined>> {
+    if (perSlot.length === 0) return []
     const lanes = Math.max(1, Math.min(this.lanesOf(address), this.pools.length, perSlot.length))
     const errors: Array<Error | undefined> = Array.from({length: perSlot.length})
     await Promise.all(

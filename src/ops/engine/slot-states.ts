@@ -79,24 +79,31 @@ export async function closeSlots(
 }
 
 /**
- * SETSLOT NODE on the target for the whole window. The first slot takes the importing path, so the target
- * bumps its config epoch when it must and tells everyone, and only then claims the others: claimed while its
- * epoch is still below the source's, a slot is taken back by the source's next gossip, and a new master that
- * loses every slot that way turns into the source's replica. The others have their IMPORTING state cleared just
- * before (same connection, so in that order): otherwise each SETSLOT NODE broadcasts a PONG to every node, and
- * each receiver rescans all 16384 slots (a window of 128 slots costs 128 of them per node).
+ * SETSLOT NODE on the target for the whole window, in three rounds. The first slot takes the importing path,
+ * so the target bumps its config epoch when it must, before it claims the others: claimed while its epoch is
+ * still below the source's, a slot is taken back by the source's next gossip, and a new master that loses
+ * every slot that way turns into the source's replica. The middle slots have their IMPORTING state cleared
+ * just before (same connection, so in that order): otherwise each SETSLOT NODE broadcasts a PONG to every
+ * node, and each receiver rescans all 16384 slots (a window of 128 slots costs 128 of them per node). The
+ * last slot takes the importing path again, so that the target's broadcast carries the whole window to every
+ * node, replicas included, rather than leaving it to gossip.
  */
 async function claimOnTarget(lanes: SetslotLanes, target: Endpoint, slots: readonly number[]) {
-  const [first, ...rest] = slots
-  if (first === undefined) return []
   const claim = (slot: number) => ['CLUSTER', 'SETSLOT', slot, 'NODE', target.id]
-  const [firstError] = await lanes.send(target.address, [[claim(first)]])
-  if (firstError) return [firstError]
-  const restErrors = await lanes.send(
-    target.address,
-    rest.map((slot) => [['CLUSTER', 'SETSLOT', slot, 'STABLE'], claim(slot)]),
-  )
-  return [undefined, ...restErrors]
+  const rounds = [slots.slice(0, 1), slots.slice(1, -1), slots.slice(1).slice(-1)]
+  const errors: Array<Error | undefined> = []
+  for (const [round, ofRound] of rounds.entries()) {
+    const middle = round === 1
+    // eslint-disable-next-line no-await-in-loop
+    const outcomes = await lanes.send(
+      target.address,
+      ofRound.map((slot) => (middle ? [['CLUSTER', 'SETSLOT', slot, 'STABLE'], claim(slot)] : [claim(slot)])),
+    )
+    errors.push(...outcomes)
+    if (outcomes.some(Boolean)) return [...errors, ...slots.slice(errors.length).map(() => undefined)]
+  }
+
+  return errors
 }
 
 function setSlots(lanes: SetslotLanes, node: Endpoint, slots: readonly number[], action: readonly Arg[]) {
