@@ -25,4 +25,5 @@ export function isAtLeast(server: ServerIdentity, engine: ServerIdentity['engine
 }
 
 /** `valkey 8.0.1`: how messages name a server. */
-export const describeServer = (server: ServerIdentity): string => `${server.engine} ${server.version}`
+export const describeServer = (server: Pick<ServerIdentity, 'engine' | 'version'>): string =>
+  `${server.engine} ${server.version}`
