@@ -1,6 +1,7 @@
 import {OperationError} from '../../cluster/errors.js'
 import {type MigrationSettings, type MoveStep, windowsOf} from '../../cluster/move-plan.js'
-import {masters} from '../../cluster/snapshot.js'
+import {canRestore, capabilitiesOf, describeServer} from '../../cluster/capabilities/index.js'
+import {masters, type NodeReading} from '../../cluster/snapshot.js'
 import {NodePool} from '../../redis/connection.js'
 import {migrateAuthArgs} from '../../redis/settings.js'
 import {readCluster} from '../../redis/discover.js'
@@ -64,9 +65,14 @@ export async function runMoves(
     })
   }
 
+  refuseUnreadablePayloads(jobs, new Map(snapshot.nodes.map((node) => [node.self.id, node])))
+
   // MIGRATE of big keys can take long: the engine's connections wait longer than the command's.
   const movers = new NodePool({...pool.settings, commandTimeoutMs: options.settings.timeoutMs * 20 + 60_000})
-  const lanes = new SetslotLanes(pool.settings, () => LANES_WHEN_BLOCKING)
+  const blocking = new Set(
+    snapshot.nodes.filter((node) => capabilitiesOf(node.server).slotStateReplication).map((node) => node.address),
+  )
+  const lanes = new SetslotLanes(pool.settings, (address) => (blocking.has(address) ? LANES_WHEN_BLOCKING : 1))
   const stop = new AbortController()
   const abort = () => stop.abort()
   options.signal?.addEventListener('abort', abort)
@@ -101,6 +107,25 @@ export async function runMoves(
   const seconds = (performance.now() - started) / 1000
   const keysPerSecond = Math.round(totals.keys / seconds)
   return {keysMoved: totals.keys, keysPerSecond, seconds, slotsMoved: totals.slots, stopped}
+}
+
+/**
+ * Refuses, before any key moves, a step whose target cannot RESTORE the source's DUMP payloads (a newer
+ * server's to an older one): MIGRATE would fail on the first key, with the slot left open.
+ */
+function refuseUnreadablePayloads(jobs: readonly MoveJob[], byId: ReadonlyMap<string, NodeReading>): void {
+  for (const {step} of jobs) {
+    const source = byId.get(step.from)!
+    const target = byId.get(step.to)!
+    if (canRestore(source.server, target.server)) continue
+    throw new OperationError(
+      `${target.address} (${describeServer(target.server)}) cannot read the keys of ${source.address} (${describeServer(source.server)}): a newer server's DUMP payloads do not RESTORE on an older one`,
+      {
+        code: 'PAYLOAD_INCOMPATIBLE',
+        suggestions: ['Upgrade the target first: keys move from older or same servers to same or newer ones'],
+      },
+    )
+  }
 }
 
 type RunContext = {
