@@ -10,7 +10,9 @@ import {fileURLToPath} from 'node:url'
 
 import {startCluster, type TestCluster} from '../test/helpers/cluster.js'
 import {
+  clientBinary,
   redisServerAvailable,
+  SERVER_NAME,
   referenceCheck,
   type RedisServer,
   startRedisServer,
@@ -32,8 +34,8 @@ const tools: Tool[] = [
   },
   {
     args: (seed) => ['--cluster', 'rebalance', seed, '--cluster-use-empty-masters', '--cluster-yes'],
-    command: 'redis-cli',
-    name: 'redis-cli --cluster rebalance --cluster-use-empty-masters',
+    command: clientBinary(),
+    name: `${clientBinary()} --cluster rebalance --cluster-use-empty-masters`,
   },
 ]
 
@@ -68,7 +70,8 @@ async function measure(tool: Tool): Promise<Result> {
     const total = sizes.reduce((a, b) => a + b, 0)
     if (total !== KEYS) throw new Error(`${tool.name}: ${total} keys after the rebalance, expected ${KEYS}`)
     const verdict = referenceCheck(cluster.seed)
-    if (verdict.status !== 0) throw new Error(`${tool.name}: redis-cli --cluster check failed:\n${verdict.output}`)
+    if (verdict.status !== 0)
+      throw new Error(`${tool.name}: ${clientBinary()} --cluster check failed:\n${verdict.output}`)
     const keys = sizes.at(-1)!
     return {keys, keysPerSecond: Math.round(keys / seconds), name: tool.name, seconds}
   } finally {
@@ -77,10 +80,12 @@ async function measure(tool: Tool): Promise<Result> {
 }
 
 export async function benchRebalance(): Promise<void> {
-  if (!redisServerAvailable()) throw new Error('redis-server is not installed')
+  if (!redisServerAvailable()) throw new Error(`${SERVER_NAME} is not installed`)
   const chosen = tools.filter((tool) => tool.name.includes(process.env.BENCH_ONLY ?? ''))
   if (chosen.length === 0) return
-  console.log(`\n${KEYS} keys of ${VALUE.length} bytes on 3 masters, then rebalance onto a 4th, empty master`)
+  console.log(
+    `\n${SERVER_NAME}: ${KEYS} keys of ${VALUE.length} bytes on 3 masters, then rebalance onto a 4th, empty master`,
+  )
   const results: Result[] = []
   for (const tool of chosen) {
     // eslint-disable-next-line no-await-in-loop
@@ -93,5 +98,5 @@ export async function benchRebalance(): Promise<void> {
 
   const [ours, theirs] = results
   if (ours && theirs && results.length === 2)
-    console.log(`slotctl / redis-cli rebalance: ${(ours.keysPerSecond / theirs.keysPerSecond).toFixed(2)}x`)
+    console.log(`slotctl / ${clientBinary()} rebalance: ${(ours.keysPerSecond / theirs.keysPerSecond).toFixed(2)}x`)
 }

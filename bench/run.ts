@@ -16,12 +16,21 @@ import {removeSavedPlan} from '../test/integration/reshard-support.js'
 import {KEYS, loadKeys, VALUE} from './load.js'
 import {benchEmbeddedNode} from './embedded-node.js'
 import {benchRebalance} from './rebalance.js'
-import {redisServerAvailable, referenceCheck, waitFor} from '../test/helpers/servers.js'
+import {
+  clientBinary,
+  embeddedEnabled,
+  redisServerAvailable,
+  referenceCheck,
+  SERVER_NAME,
+  waitFor,
+} from '../test/helpers/servers.js'
 
 /** Rounds of all three tools, interleaved; each tool's best round counts (other load only ever slows a run). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
 const SLOTS = Number(process.env.BENCH_SLOTS ?? 4000)
 const CLI = fileURLToPath(new URL('../bin/run.js', import.meta.url))
+/** The reference tool of the server under test: redis-cli, or valkey-cli beside valkey-server. */
+const CLIENT = clientBinary()
 
 type Tool = {args: (seed: string, targetId: string) => string[]; command: string; name: string}
 
@@ -45,13 +54,13 @@ const tools: Tool[] = [
   },
   {
     args: (seed, target) => redisCliArgs(seed, target),
-    command: 'redis-cli',
-    name: 'redis-cli --cluster reshard (defaults)',
+    command: CLIENT,
+    name: `${CLIENT} --cluster reshard (defaults)`,
   },
   {
     args: (seed, target) => [...redisCliArgs(seed, target), '--cluster-pipeline', '1000'],
-    command: 'redis-cli',
-    name: 'redis-cli --cluster reshard --cluster-pipeline 1000',
+    command: CLIENT,
+    name: `${CLIENT} --cluster reshard --cluster-pipeline 1000`,
   },
 ]
 
@@ -111,7 +120,7 @@ async function measure(tool: Tool): Promise<Result> {
     const total = await totalKeys(cluster)
     if (total !== KEYS) throw new Error(`${tool.name}: ${total} keys after the reshard, expected ${KEYS}`)
     const verdict = referenceCheck(cluster.seed)
-    if (verdict.status !== 0) throw new Error(`${tool.name}: redis-cli --cluster check failed:\n${verdict.output}`)
+    if (verdict.status !== 0) throw new Error(`${tool.name}: ${CLIENT} --cluster check failed:\n${verdict.output}`)
     return {keys, keysPerSecond: Math.round(keys / seconds), name: tool.name, seconds}
   } finally {
     await cluster.close()
@@ -119,10 +128,9 @@ async function measure(tool: Tool): Promise<Result> {
 }
 
 async function main(): Promise<void> {
-  if (!redisServerAvailable())
-    throw new Error('redis-server is not installed: apt-get install -y redis-server redis-tools')
+  if (!redisServerAvailable()) throw new Error(`${SERVER_NAME} is not installed`)
   console.log(
-    `${KEYS} keys of ${VALUE.length} bytes, 3 masters + 3 replicas, reshard ${SLOTS} slots from all to one master`,
+    `${SERVER_NAME}: ${KEYS} keys of ${VALUE.length} bytes, 3 masters + 3 replicas, reshard ${SLOTS} slots from all to one master`,
   )
   console.log(`${ROUNDS} round(s), best of each tool counts; load average before: ${loadAverage()}\n`)
   // BENCH_ONLY=slotctl (any part of a tool's name) runs just that one, for profiling.
@@ -143,8 +151,8 @@ async function main(): Promise<void> {
   for (const result of best.values())
     console.log(`${result.name.padEnd(52)} ${String(result.keysPerSecond).padStart(7)} keys/s`)
   if (!ours || !cliDefault || !cliPipeline) return
-  console.log(`\nslotctl / redis-cli defaults:      ${(ours.keysPerSecond / cliDefault.keysPerSecond).toFixed(2)}x`)
-  console.log(`slotctl / redis-cli pipeline 1000: ${(ours.keysPerSecond / cliPipeline.keysPerSecond).toFixed(2)}x`)
+  console.log(`\nslotctl / ${CLIENT} defaults:      ${(ours.keysPerSecond / cliDefault.keysPerSecond).toFixed(2)}x`)
+  console.log(`slotctl / ${CLIENT} pipeline 1000: ${(ours.keysPerSecond / cliPipeline.keysPerSecond).toFixed(2)}x`)
   console.log(`load average after: ${loadAverage()}`)
 }
 
@@ -153,6 +161,24 @@ const loadAverage = () =>
     .map((n) => n.toFixed(2))
     .join(' ')
 
-await main()
-await benchRebalance()
-await benchEmbeddedNode()
+/**
+ * `npm run bench` runs every server of BENCH_SERVERS (redis-server and valkey-server) in turn, each in a process
+ * of its own with SLOTCTL_TEST_SERVER set, as the tests choose their server; the embedded node's part runs once.
+ */
+function benchEachServer(): void {
+  const servers = (process.env.BENCH_SERVERS ?? 'redis-server valkey-server').split(/\s+/).filter(Boolean)
+  for (const [index, server] of servers.entries()) {
+    const run = spawnSync(process.execPath, process.execArgv.concat(fileURLToPath(import.meta.url)), {
+      env: {...process.env, SLOTCTL_TEST_EMBEDDED: index === 0 ? '1' : '0', SLOTCTL_TEST_SERVER: server},
+      stdio: 'inherit',
+    })
+    if (run.status !== 0) process.exit(run.status ?? 1)
+    console.log('')
+  }
+}
+
+if (process.env.SLOTCTL_TEST_SERVER) {
+  await main()
+  await benchRebalance()
+  if (embeddedEnabled()) await benchEmbeddedNode()
+} else benchEachServer()

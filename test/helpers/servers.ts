@@ -4,7 +4,7 @@
  * harness helper below starts, names and judges with that one, so one test serves every engine.
  */
 import {type ChildProcess, spawn, spawnSync} from 'node:child_process'
-import {existsSync, mkdtempSync, rmSync, symlinkSync} from 'node:fs'
+import {existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
 import {basename, delimiter, dirname, join, resolve} from 'node:path'
@@ -185,10 +185,18 @@ export class RedisServer {
    * free, a bad setting) fails at once with the end of its log, not after the ten-second wait.
    */
   async start(): Promise<void> {
-    const child = spawn(this.binary, ['--dir', this.dir, ...this.args], {stdio: ['ignore', 'pipe', 'pipe']})
+    // The log goes to a file in the node's dir, not a pipe: a test blocked in spawnSync drains no pipe, and a
+    // server that logs every SETSLOT (Valkey 8) then stalls on a full one until its clients time out.
+    const logFile = join(this.dir, 'server.log')
+    // stderr stays a pipe for what a server prints before it opens the file (a bad setting); it is little.
+    const child = spawn(this.binary, ['--dir', this.dir, '--logfile', logFile, ...this.args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
     running.add(child)
     this.process = child
-    const log = logTail(child)
+    let stderr = ''
+    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)))
+    const log = () => [logTail(logFile), stderr.trim()].filter(Boolean).join('\n')
     const exited = new Promise<never>((_, reject) => {
       child.once('exit', (code, signal) =>
         reject(new ServerExitedError(this.address, code ?? signal, log(), basename(this.binary))),
@@ -280,17 +288,10 @@ export class ServerExitedError extends Error {
   }
 }
 
-/** Keeps the last lines a child prints on stdout and stderr (the server logs to stdout without a logfile). */
-function logTail(child: ChildProcess, keep = 20): () => string {
-  const lines: string[] = []
-  const collect = (chunk: Buffer) => {
-    lines.push(...chunk.toString().split('\n').filter(Boolean))
-    lines.splice(0, Math.max(0, lines.length - keep))
-  }
-
-  child.stdout?.on('data', collect)
-  child.stderr?.on('data', collect)
-  return () => lines.join('\n')
+/** The last lines of a server's log file (none when it exited before it opened one). */
+function logTail(file: string, keep = 20): string {
+  if (!existsSync(file)) return ''
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(-keep).join('\n')
 }
 
 async function waitForPing(host: string, port: number, password: string | undefined, server: string): Promise<void> {
