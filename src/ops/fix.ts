@@ -5,6 +5,7 @@ import {type ClusterSnapshot, masters} from '../cluster/snapshot.js'
 import {slotsOf} from '../cluster/slots.js'
 import type {NodePool} from '../redis/connection.js'
 import {migrateAuthArgs} from '../redis/settings.js'
+import {countKeysInSlots} from '../redis/slot-counts.js'
 import {allOf, clusterStateOk, slotOwnersAgree, waitUntil} from './converge.js'
 import {runMoves} from './engine/engine.js'
 import {type Arg, pipelined} from './engine/pipeline.js'
@@ -18,7 +19,7 @@ const GATHER_BATCH = 500
 const MIGRATE_TIMEOUT_MS = 10_000
 const SETTLE_TIMEOUT_MS = 30_000
 
-/** COUNTKEYSINSLOT of each slot on every reachable master, one pipeline per master. */
+/** The keys each reachable master holds in each slot (countKeysInSlots), in one or two round trips per master. */
 export async function countSlotKeys(
   pool: NodePool,
   snapshot: ClusterSnapshot,
@@ -27,11 +28,8 @@ export async function countSlotKeys(
   const counts = new Map<number, Map<string, number>>(slots.map((slot) => [slot, new Map()]))
   await Promise.all(
     masters(snapshot).map(async (node) => {
-      const replies = await pipelined(
-        await pool.connect(node.address),
-        slots.map((slot) => ['CLUSTER', 'COUNTKEYSINSLOT', slot]),
-      )
-      for (const [i, slot] of slots.entries()) counts.get(slot)!.set(node.self.id, Number(replies[i]?.reply ?? 0))
+      const held = await countKeysInSlots(pool, node.address, slots, node.server)
+      for (const slot of slots) counts.get(slot)!.set(node.self.id, held.get(slot) ?? 0)
     }),
   )
   return counts
