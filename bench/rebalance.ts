@@ -8,12 +8,12 @@
 import {spawnSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
+import {assertCheckPasses} from './judge.js'
 import {startCluster, type TestCluster} from '../test/helpers/cluster.js'
 import {
   clientBinary,
   redisServerAvailable,
   SERVER_NAME,
-  referenceCheck,
   type RedisServer,
   startRedisServer,
   waitFor,
@@ -69,9 +69,7 @@ async function measure(tool: Tool): Promise<Result> {
     const sizes = await Promise.all([...cluster.masters, empty].map((n) => cluster.with(n, (c) => c.dbsize())))
     const total = sizes.reduce((a, b) => a + b, 0)
     if (total !== KEYS) throw new Error(`${tool.name}: ${total} keys after the rebalance, expected ${KEYS}`)
-    const verdict = referenceCheck(cluster.seed)
-    if (verdict.status !== 0)
-      throw new Error(`${tool.name}: ${clientBinary()} --cluster check failed:\n${verdict.output}`)
+    await assertCheckPasses(tool.name, cluster.seed)
     const keys = sizes.at(-1)!
     return {keys, keysPerSecond: Math.round(keys / seconds), name: tool.name, seconds}
   } finally {

@@ -15,15 +15,9 @@ import {startCluster, type TestCluster} from '../test/helpers/cluster.js'
 import {removeSavedPlan} from '../test/integration/reshard-support.js'
 import {KEYS, loadKeys, VALUE} from './load.js'
 import {benchEmbeddedNode} from './embedded-node.js'
+import {assertCheckPasses} from './judge.js'
 import {benchRebalance} from './rebalance.js'
-import {
-  clientBinary,
-  embeddedEnabled,
-  redisServerAvailable,
-  referenceCheck,
-  SERVER_NAME,
-  waitFor,
-} from '../test/helpers/servers.js'
+import {clientBinary, embeddedEnabled, redisServerAvailable, SERVER_NAME, waitFor} from '../test/helpers/servers.js'
 
 /** Rounds of all three tools, interleaved; each tool's best round counts (other load only ever slows a run). */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2)
@@ -119,8 +113,7 @@ async function measure(tool: Tool): Promise<Result> {
     const keys = (await cluster.with(target, (client) => client.dbsize())) - keysBefore
     const total = await totalKeys(cluster)
     if (total !== KEYS) throw new Error(`${tool.name}: ${total} keys after the reshard, expected ${KEYS}`)
-    const verdict = referenceCheck(cluster.seed)
-    if (verdict.status !== 0) throw new Error(`${tool.name}: ${CLIENT} --cluster check failed:\n${verdict.output}`)
+    await assertCheckPasses(tool.name, cluster.seed)
     return {keys, keysPerSecond: Math.round(keys / seconds), name: tool.name, seconds}
   } finally {
     await cluster.close()
