@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict'
 import {describe, it, type TestContext} from 'node:test'
 
-import {jsonOf, runCli, scratchDir} from '../helpers/cli.js'
+import {slotsOf} from '../../src/cluster/slots.js'
+import {type CliResult, jsonOf, runCli, scratchDir} from '../helpers/cli.js'
 import {startCluster} from '../helpers/cluster.js'
 import {
   embeddedEnabled,
@@ -15,7 +16,7 @@ import {
   SERVER_NAME,
 } from '../helpers/servers.js'
 import {createCluster, referenceCheck as referenceCheckAsync, startNodes} from './embedded/embedded-nodes.js'
-import {checksum, incrementThroughout, type Node, seedKeys} from './reshard-support.js'
+import {checksum, incrementThroughout, type Node, probeAskedServes, seedKeys} from './reshard-support.js'
 
 /** A running 3-master cluster, whichever engine runs it. */
 type Engine = {
@@ -56,10 +57,13 @@ for (const [name, start] of Object.entries(engines).filter(([name]) => name !== 
       const engine = await start(t)
       await seedKeys(engine.masters[0]!, 10_000)
       const before = await checksum(engine.masters)
-      const counters = incrementThroughout(engine.masters[0]!)
       const args = ['--from', 'all', '--to', engine.targetId.slice(0, 10), '--slots', '3000', '--yes', '--json']
+      const moving = slotsOfPlan(await runCli(['reshard', engine.seed, ...args, '--dry-run'], {cwd: scratchDir(t)}))
+      const counters = incrementThroughout(engine.masters[0]!)
+      const probe = probeAskedServes(engine.masters[2]!, moving)
       const result = await runCli(['reshard', engine.seed, ...args], {cwd: scratchDir(t)})
       const {acknowledged, errors, finals} = await counters.stop()
+      const {gained, sentBack} = await probe.stop()
       assert.equal(result.status, 0, result.stderr)
       const summary = jsonOf<{keysMoved: number; keysPerSecond: number; seconds: number; slotsMoved: number}>(result)
       assert.equal(summary.slotsMoved, 3000)
@@ -68,8 +72,17 @@ for (const [name, start] of Object.entries(engines).filter(([name]) => name !== 
       assert.equal(verdict.status, 0, verdict.output)
       assert.deepEqual(await checksum(engine.masters), before)
       assert.deepEqual(errors, [])
+      assert.ok(gained > 2000, `the probe saw the target come to serve only ${gained} of the 3000 slots moved`)
+      assert.deepEqual(sentBack, [], 'slots the target served to ASKed clients, then sent back to the source')
       assert.ok(acknowledged.size > 0)
       for (const [key, count] of acknowledged) assert.equal(finals.get(key), count, `${key} lost increments`)
     })
   })
+}
+
+/** The slots a --dry-run --json reshard would move. */
+function slotsOfPlan(result: CliResult): number[] {
+  assert.equal(result.status, 0, result.stderr)
+  const {plan} = jsonOf<{plan: {steps: Array<{slots: Array<{end: number; start: number}>}>}}>(result)
+  return plan.steps.flatMap((step) => [...slotsOf(step.slots)])
 }

@@ -146,6 +146,66 @@ export function incrementThroughout(seed: Node, counters = 50) {
   }
 }
 
+/**
+ * Asks `target` for one key in each of `slots`, over and over (ASKING then EXISTS, as a client redirected with
+ * ASK does), pausing a moment between rounds so that embedded nodes in this process keep up with the run. Records the slots the target came to serve (refused with MOVED at first, served later), and
+ * each slot it served and later sent back with MOVED: a client ASKed there at that moment bounces between
+ * source and target, and gives up after its redirection limit.
+ */
+const PROBE_PAUSE_MS = 5
+
+export function probeAskedServes(target: Node, slots: readonly number[]) {
+  const connection = client(target)
+  const keys = keysInSlots(slots)
+  const refused = new Set<number>()
+  const served = new Set<number>()
+  const gained = new Set<number>()
+  const sentBack = new Set<number>()
+  let running = true
+  const loop = (async () => {
+    while (running) {
+      const pipeline = connection.pipeline()
+      for (const key of keys) pipeline.asking().exists(key)
+      // eslint-disable-next-line no-await-in-loop
+      const results = (await pipeline.exec()) ?? []
+      for (const [i, slot] of slots.entries()) {
+        const error = results[2 * i + 1]?.[0]
+        if (!error) {
+          served.add(slot)
+          if (refused.has(slot)) gained.add(slot)
+        } else if (!/^MOVED/.test(error.message)) throw error
+        else if (served.has(slot)) sentBack.add(slot)
+        else refused.add(slot)
+      }
+
+      // eslint-disable-next-line no-await-in-loop
+      await new Promise((resolve) => setTimeout(resolve, PROBE_PAUSE_MS))
+    }
+  })()
+  return {
+    async stop() {
+      running = false
+      await loop
+      connection.disconnect()
+      return {gained: gained.size, sentBack: [...sentBack]}
+    },
+  }
+}
+
+/** One key per slot, found by trying `probe:N` names in turn. */
+function keysInSlots(slots: readonly number[]): string[] {
+  const wanted = new Map<number, string>()
+  const open = new Set(slots)
+  for (let n = 0; open.size > 0; n++) {
+    const key = `probe:${n}`
+    const slot = keyHashSlot(key)
+    if (!open.delete(slot)) continue
+    wanted.set(slot, key)
+  }
+
+  return slots.map((slot) => wanted.get(slot)!)
+}
+
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
 /**

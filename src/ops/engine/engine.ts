@@ -8,7 +8,7 @@ import {readCluster} from '../../redis/discover.js'
 import {clusterStateOk, waitUntil} from '../converge.js'
 import {BatchSizer, drainSlots} from './migrate-keys.js'
 import {type Endpoint, MoveInterrupted, type Pair} from './pair.js'
-import {LANES_WHEN_BLOCKING, SetslotLanes} from './setslot-lanes.js'
+import {SetslotLanes} from './setslot-lanes.js'
 import {closeSlots, openSlots} from './slot-states.js'
 
 /** A step and its index in the plan, which the journal records. */
@@ -72,7 +72,7 @@ export async function runMoves(
   const blocking = new Set(
     snapshot.nodes.filter((node) => capabilitiesOf(node.server).slotStateReplication).map((node) => node.address),
   )
-  const lanes = new SetslotLanes(pool.settings, (address) => (blocking.has(address) ? LANES_WHEN_BLOCKING : 1))
+  const lanes = new SetslotLanes(pool.settings, (address) => blocking.has(address))
   const stop = new AbortController()
   const abort = () => stop.abort()
   options.signal?.addEventListener('abort', abort)

@@ -79,26 +79,35 @@ export async function closeSlots(
 }
 
 /**
- * SETSLOT NODE on the target for the whole window, in three rounds. The first slot takes the importing path,
- * so the target bumps its config epoch when it must, before it claims the others: claimed while its epoch is
- * still below the source's, a slot is taken back by the source's next gossip, and a new master that loses
- * every slot that way turns into the source's replica. The middle slots have their IMPORTING state cleared
- * just before (same connection, so in that order): otherwise each SETSLOT NODE broadcasts a PONG to every
- * node, and each receiver rescans all 16384 slots (a window of 128 slots costs 128 of them per node). The
- * last slot takes the importing path again, so that the target's broadcast carries the whole window to every
- * node, replicas included, rather than leaving it to gossip.
+ * SETSLOT NODE on the target for the whole window. Where the target applies each SETSLOT as it reads it
+ * (Redis), in three rounds. The first slot takes the importing path, so the target bumps its config epoch
+ * when it must, before it claims the others: claimed while its epoch is still below the source's, a slot is
+ * taken back by the source's next gossip, and a new master that loses every slot that way turns into the
+ * source's replica. The middle slots have their IMPORTING state cleared just before, in one MULTI: otherwise
+ * each SETSLOT NODE broadcasts a PONG to every node, and each receiver rescans all 16384 slots; the MULTI keeps
+ * other clients out from between the two, when the slot is neither importing nor owned and the target would
+ * send an ASKed client back to the source. The last slot takes the importing path again, so that the
+ * target's broadcast carries the whole window to every node, replicas included, rather than leaving it to
+ * gossip.
+ *
+ * Where the target first waits for its replicas to acknowledge each SETSLOT (Valkey 8), every slot takes the
+ * importing path: no MULTI there, and a STABLE would leave the slot in that state for a replication round
+ * trip, long enough for clients to bounce between source and target until they give up ("Too many Cluster
+ * redirections").
  */
 async function claimOnTarget(lanes: SetslotLanes, target: Endpoint, slots: readonly number[]) {
-  const claim = (slot: number) => ['CLUSTER', 'SETSLOT', slot, 'NODE', target.id]
-  const rounds = [slots.slice(0, 1), slots.slice(1, -1), slots.slice(1).slice(-1)]
+  const claim = (slot: number): Arg[] => ['CLUSTER', 'SETSLOT', slot, 'NODE', target.id]
+  if (lanes.replicatesFirst(target.address)) return lanes.send(target.address, slots.map((slot) => [claim(slot)]))
+  const middle = slots.slice(1, -1).map((slot) => [['CLUSTER', 'SETSLOT', slot, 'STABLE'], claim(slot)])
+  const rounds = [
+    () => lanes.send(target.address, slots.slice(0, 1).map((slot) => [claim(slot)])),
+    () => lanes.atomically(target.address, middle),
+    () => lanes.send(target.address, slots.slice(1).slice(-1).map((slot) => [claim(slot)])),
+  ]
   const errors: Array<Error | undefined> = []
-  for (const [round, ofRound] of rounds.entries()) {
-    const middle = round === 1
+  for (const round of rounds) {
     // eslint-disable-next-line no-await-in-loop
-    const outcomes = await lanes.send(
-      target.address,
-      ofRound.map((slot) => (middle ? [['CLUSTER', 'SETSLOT', slot, 'STABLE'], claim(slot)] : [claim(slot)])),
-    )
+    const outcomes = await round()
     errors.push(...outcomes)
     if (outcomes.some(Boolean)) return [...errors, ...slots.slice(errors.length).map(() => undefined)]
   }
