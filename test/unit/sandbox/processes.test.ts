@@ -14,11 +14,12 @@ async function shell(script: string): Promise<{child: ChildProcessWithoutNullStr
 }
 
 it('gives up on a process that outlives SIGKILL, naming it, instead of waiting for ever', async () => {
-  // A zombie never goes until its parent reaps it, and `sleep 30` (the shell, exec'd) never reaps its child.
-  const {child, line} = await shell('sleep 0 & echo $!; exec sleep 30')
+  // A zombie never goes until its parent reaps it, and `sleep 30` (the shell, exec'd) never reaps its child. The
+  // child outlives the exec, so that bash cannot reap it first; SIGKILL turns it into that zombie.
+  const {child, line} = await shell('sleep 5 & echo $!; exec sleep 30')
   try {
     const zombie = Number(line)
-    assert.ok(isAlive(zombie), 'the zombie counts as a live pid')
+    assert.ok(isAlive(zombie), 'the child counts as a live pid')
     await assert.rejects(killProcess(zombie, 300), {
       code: 'PROCESS_SURVIVED_KILL',
       message: `process ${zombie} is still running 300 ms after SIGKILL`,
