@@ -1,7 +1,7 @@
 /** What the sandbox needs from whatever runs its nodes: one detached process per node, so a node can crash alone. */
-export type EngineName = 'embedded' | 'redis-server'
+export type EngineName = 'embedded' | 'redis-server' | 'valkey-server'
 
-export const ENGINE_NAMES: readonly EngineName[] = ['embedded', 'redis-server']
+export const ENGINE_NAMES: readonly EngineName[] = ['embedded', 'redis-server', 'valkey-server']
 
 /** One sandbox node: where it listens and where its files (config, nodes.conf, log) live. */
 export type NodeSpec = {

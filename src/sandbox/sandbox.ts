@@ -15,14 +15,18 @@ import type {NodePool} from '../redis/connection.js'
 import {embeddedEngine} from './embedded.js'
 import type {EngineName, NodeSpec, SandboxEngine} from './engine.js'
 import {isAlive, killProcess, listedProcesses, portIsFree, sleep, stopProcess} from './processes.js'
-import {redisServerEngine} from './redis-server.js'
+import {redisServerEngine, valkeyServerEngine} from './server-process.js'
 import {readState, requireState, type SandboxNode, type SandboxState, statePath, withNode, writeState} from './state.js'
 
 export const SANDBOX_HOST = '127.0.0.1'
 /** How long a node may take to save its keys and exit after SIGTERM before it is killed. */
 const SHUTDOWN_GRACE_MS = 30_000
 
-const engines: Record<EngineName, SandboxEngine> = {embedded: embeddedEngine, 'redis-server': redisServerEngine}
+const engines: Record<EngineName, SandboxEngine> = {
+  embedded: embeddedEngine,
+  'redis-server': redisServerEngine,
+  'valkey-server': valkeyServerEngine,
+}
 
 export const addressOfNode = (node: {host: string; port: number}): string => `${node.host}:${node.port}`
 

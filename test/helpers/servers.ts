@@ -43,14 +43,18 @@ export function clientBinary(): string {
   return serverTool('cli')
 }
 
+/** The `slotctl sandbox --engine` that runs the server under test: its family's name. */
+export const SANDBOX_ENGINE = isValkey() ? 'valkey-server' : 'redis-server'
+
 let shim: string | undefined
 /**
- * PATH for a child that starts `redis-server` by that name (slotctl's sandbox engine does): the server under test
- * answers to it, through a symlink in a temporary directory put first. Unchanged PATH for redis-server itself.
+ * PATH for a child that starts the server by its family's name (slotctl's sandbox engines do): the server under
+ * test answers to it, through a symlink in a temporary directory put first. Unchanged PATH for a server given by
+ * that name.
  */
 export function pathWithServer(): string {
   const path = process.env.PATH ?? ''
-  if (SERVER_BINARY === 'redis-server') return path
+  if (SERVER_BINARY === SANDBOX_ENGINE) return path
   if (!shim) {
     const target = SERVER_BINARY.includes('/')
       ? resolve(SERVER_BINARY)
@@ -60,7 +64,7 @@ export function pathWithServer(): string {
           .find((candidate) => existsSync(candidate))
     if (!target) return path
     shim = mkdtempSync(join(tmpdir(), 'slotctl-server-shim-'))
-    symlinkSync(target, join(shim, 'redis-server'))
+    symlinkSync(target, join(shim, SANDBOX_ENGINE))
     const dir = shim
     process.once('exit', () => rmSync(dir, {force: true, recursive: true}))
   }

@@ -25,10 +25,10 @@ import {
 } from '../helpers/servers.js'
 
 export type Engine = {
-  /** What the test names it: the server behind `--engine redis-server` (valkey-server...), or `embedded`. */
+  /** What the test names it: the server behind `--engine redis-server|valkey-server` (a path...), or `embedded`. */
   readonly label?: string
-  readonly name: 'embedded' | 'redis-server'
-  /** PATH for slotctl: the server under test found as `redis-server` (pathWithServer). */
+  readonly name: 'embedded' | 'redis-server' | 'valkey-server'
+  /** PATH for slotctl: the server under test found by its family's name (pathWithServer). */
   readonly path?: string
 }
 

@@ -26,6 +26,7 @@ Each node is its own process, so sandbox stop-node crashes one alone; sandbox do
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --engine redis-server --masters 3 --replicas 1 --port 30001',
+    '<%= config.bin %> <%= command.id %> --engine valkey-server --port 31001',
     '<%= config.bin %> <%= command.id %> --masters 5 --replicas 0 --dir /tmp/cluster --json',
     '<%= config.bin %> <%= command.id %> --fresh',
   ]
@@ -33,7 +34,7 @@ Each node is its own process, so sandbox stop-node crashes one alone; sandbox do
     dir: sandboxDirFlag,
     engine: Flags.string({
       default: 'embedded',
-      description: 'What runs the nodes: real redis-server processes, or the nodes built into slotctl.',
+      description: 'What runs the nodes: real redis-server or valkey-server processes, or the nodes built into slotctl.',
       options: [...ENGINE_NAMES],
     }),
     fresh: Flags.boolean({
@@ -96,7 +97,7 @@ Each node is its own process, so sandbox stop-node crashes one alone; sandbox do
     )
     this.log(renderTable(['NODE', 'ROLE', 'SLOTS / MASTER', 'PID'], rows))
     this.log(`
-Connect:   redis-cli -c -p ${port}
+Connect:   ${engine === 'valkey-server' ? 'valkey-cli' : 'redis-cli'} -c -p ${port}
 Try:       slotctl check ${seed}
            slotctl info ${seed}
            slotctl sandbox stop-node ${port}${dirFlag}    (crash a master, then check: a replica takes over)

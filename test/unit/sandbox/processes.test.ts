@@ -4,7 +4,7 @@ import {once} from 'node:events'
 import {it} from 'node:test'
 
 import {isAlive, killProcess} from '../../../src/sandbox/processes.js'
-import {redisServerEngine} from '../../../src/sandbox/redis-server.js'
+import {redisServerEngine, valkeyServerEngine} from '../../../src/sandbox/server-process.js'
 
 /** Runs `script` in sh and returns the process with the first line it prints. */
 async function shell(script: string): Promise<{child: ChildProcessWithoutNullStreams; line: string}> {
@@ -29,21 +29,28 @@ it('gives up on a process that outlives SIGKILL, naming it, instead of waiting f
   }
 })
 
-it('recognises a redis-server sandbox node by its port, not by a port that starts with it', async () => {
-  // The title redis-server gives itself, on a process that is not one.
-  const {child} = await shell(`echo started; exec bash -c 'exec -a "redis-server 127.0.0.1:17000 [cluster]" sleep 30'`)
-  try {
-    const spec = (port: number) => ({dir: '/nonexistent', host: '127.0.0.1', nodeTimeoutMs: 3000, port})
-    const pid = child.pid!
-    for (let tries = 0; !redisServerEngine.runs(pid, spec(17_000)) && tries < 100; tries++) {
-      // eslint-disable-next-line no-await-in-loop
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
+for (const [engine, other] of [
+  [redisServerEngine, valkeyServerEngine],
+  [valkeyServerEngine, redisServerEngine],
+] as const) {
+  it(`recognises a ${engine.name} sandbox node by its port, not by a port that starts with it`, async () => {
+    // The title the server gives itself, on a process that is not one.
+    const title = `${engine.name} 127.0.0.1:17000 [cluster]`
+    const {child} = await shell(`echo started; exec bash -c 'exec -a "${title}" sleep 30'`)
+    try {
+      const spec = (port: number) => ({dir: '/nonexistent', host: '127.0.0.1', nodeTimeoutMs: 3000, port})
+      const pid = child.pid!
+      for (let tries = 0; !engine.runs(pid, spec(17_000)) && tries < 100; tries++) {
+        // eslint-disable-next-line no-await-in-loop
+        await new Promise((resolve) => setTimeout(resolve, 10))
+      }
 
-    assert.ok(redisServerEngine.runs(pid, spec(17_000)))
-    assert.ok(!redisServerEngine.runs(pid, spec(1700)))
-    assert.ok(!redisServerEngine.runs(pid, spec(170)))
-  } finally {
-    child.kill('SIGKILL')
-  }
-})
+      assert.ok(engine.runs(pid, spec(17_000)))
+      assert.ok(!engine.runs(pid, spec(1700)))
+      assert.ok(!engine.runs(pid, spec(170)))
+      assert.ok(!other.runs(pid, spec(17_000)), `a ${other.name} sandbox does not take it for its own`)
+    } finally {
+      child.kill('SIGKILL')
+    }
+  })
+}
