@@ -12,20 +12,30 @@ export type RebalanceRequest = {
   readonly weights: ReadonlyMap<string, number>
 }
 
-/** Where one master stands before and after the plan. */
+/**
+ * Where one master stands before and after the plan, counted in the plan's `unit`: slots (planRebalance) or
+ * keys (planRebalanceByKeys). One type with the unit beside it, rather than two, so that the command, its
+ * table and its JSON treat both the same.
+ */
 export type MasterBalance = {
-  /** Slots it holds once the plan has run. */
+  /** What it holds once the plan has run. */
   readonly after: number
   readonly before: number
   readonly id: string
-  /** Its weighted share of the slots, in whole slots. */
+  /** Its weighted share of the total, in whole slots or keys. */
   readonly share: number
   /** The most it may differ from its share and still be balanced. */
   readonly tolerance: number
   readonly weight: number
 }
 
-export type RebalancePlan = {readonly balance: readonly MasterBalance[]; readonly steps: readonly MoveStep[]}
+export type RebalanceUnit = 'keys' | 'slots'
+
+export type RebalancePlan = {
+  readonly balance: readonly MasterBalance[]
+  readonly steps: readonly MoveStep[]
+  readonly unit: RebalanceUnit
+}
 
 /**
  * The fewest slot moves that bring every involved master within `threshold` percent of its weighted share
@@ -34,20 +44,33 @@ export type RebalancePlan = {readonly balance: readonly MasterBalance[]; readonl
  * few contiguous ranges. Deterministic for the same masters and request, in any order.
  */
 export function planRebalance(masters: readonly MasterSlots[], request: RebalanceRequest): RebalancePlan {
-  validate(request)
-  const involved = [...masters]
-    .filter((m) => request.useEmptyMasters || request.weights.has(m.id) || countSlots(m.slots) > 0)
-    .sort((a, b) => compareIds(a.id, b.id))
-  const balance = balanceOf(involved, request)
-  if (balance.every((master) => Math.abs(master.before - master.share) <= master.tolerance)) {
-    return {balance: balance.map((master) => ({...master, after: master.before})), steps: []}
+  validateRebalance(request)
+  const involved = involvedMasters(masters, request)
+  const balance = balanceOf(
+    involved.map((m) => countSlots(m.slots)),
+    involved,
+    request,
+  )
+  if (balance.every(withinTolerance)) {
+    return {balance: balance.map((master) => ({...master, after: master.before})), steps: [], unit: 'slots'}
   }
 
   const settled = settle(balance)
-  return {balance: settled, steps: pairMoves(involved, settled)}
+  return {balance: settled, steps: pairMoves(involved, settled), unit: 'slots'}
 }
 
-function validate(request: RebalanceRequest): void {
+/** The masters a rebalance weighs, by id: those with slots, those given a weight, and with --use-empty-masters all. */
+export function involvedMasters(masters: readonly MasterSlots[], request: RebalanceRequest): MasterSlots[] {
+  return [...masters]
+    .filter((m) => request.useEmptyMasters || request.weights.has(m.id) || countSlots(m.slots) > 0)
+    .sort((a, b) => compareIds(a.id, b.id))
+}
+
+export const withinTolerance = (master: MasterBalance): boolean =>
+  Math.abs(master.before - master.share) <= master.tolerance
+
+/** Refuses a threshold outside 0-100 and a negative or non-numeric weight (UsageError, exit 2). */
+export function validateRebalance(request: RebalanceRequest): void {
   if (!Number.isFinite(request.threshold) || request.threshold < 0 || request.threshold > 100) {
     throw new UsageError(`--threshold ${request.threshold} is not a percentage from 0 to 100`, {
       code: 'BAD_THRESHOLD',
@@ -65,8 +88,15 @@ function validate(request: RebalanceRequest): void {
   }
 }
 
-/** Each involved master's share of the slots they hold together, split by weight with largest remainders. */
-function balanceOf(involved: readonly MasterSlots[], request: RebalanceRequest): MasterBalance[] {
+/**
+ * Each involved master's share of what they hold together (`held[i]`: slots or keys of `involved[i]`), split
+ * by weight with largest remainders, with its tolerance; `after` is still `before`.
+ */
+export function balanceOf(
+  held: readonly number[],
+  involved: readonly MasterSlots[],
+  request: RebalanceRequest,
+): MasterBalance[] {
   const weights = involved.map((m) => request.weights.get(m.id) ?? 1)
   const totalWeight = weights.reduce((sum, w) => sum + w, 0)
   if (involved.length === 0 || totalWeight === 0) {
@@ -76,7 +106,7 @@ function balanceOf(involved: readonly MasterSlots[], request: RebalanceRequest):
     })
   }
 
-  const total = involved.reduce((sum, m) => sum + countSlots(m.slots), 0)
+  const total = held.reduce((sum, n) => sum + n, 0)
   const exact = weights.map((w) => (total * w) / totalWeight)
   const shares = exact.map((value) => Math.floor(value))
   let left = total - shares.reduce((sum, s) => sum + s, 0)
@@ -88,7 +118,7 @@ function balanceOf(involved: readonly MasterSlots[], request: RebalanceRequest):
 
   return involved.map((master, i) => {
     const share = shares[i]!
-    const before = countSlots(master.slots)
+    const before = held[i]!
     return {
       after: before,
       before,
@@ -159,4 +189,4 @@ function pairMoves(involved: readonly MasterSlots[], balance: readonly MasterBal
   return steps
 }
 
-const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+export const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
