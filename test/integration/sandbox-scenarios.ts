@@ -98,7 +98,8 @@ export function sandboxScenarios(engine: Engine): void {
     it('starts a cluster that redis-cli --cluster check accepts, and says how to connect', async (t) => {
       if (!requireRedisServer(t)) return
       assertOk(up!)
-      assert.match(up!.stdout, new RegExp(`redis-cli -c -p ${port}\\b`))
+      const client = engine.name === 'valkey-server' ? 'valkey-cli' : 'redis-cli'
+      assert.match(up!.stdout, new RegExp(`${client} -c -p ${port}\\b`))
       assert.match(up!.stdout, new RegExp(`slotctl check 127\\.0\\.0\\.1:${port}`))
       const verdict = referenceCheck(`127.0.0.1:${port}`)
       assert.equal(verdict.status, 0, verdict.output)
