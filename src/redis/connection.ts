@@ -11,6 +11,7 @@ import type {Command} from './resp.js'
  */
 export class NodePool {
   private readonly connections = new Map<string, Promise<Redis>>()
+  private closed = false
 
   constructor(readonly settings: ConnectionSettings = DEFAULT_SETTINGS) {}
 
@@ -20,7 +21,13 @@ export class NodePool {
     return connection.call(command, ...args)
   }
 
+  /**
+   * Closes every connection, those still opening included. A closed pool opens no more: work still in
+   * flight when a run fails (a sibling of the failed call) would otherwise open connections that nothing
+   * closes, and they keep the process alive after it has said why it stopped.
+   */
   async close(): Promise<void> {
+    this.closed = true
     const open = [...this.connections.values()]
     this.connections.clear()
     await Promise.all(open.map(async (pending) => (await pending.catch(() => undefined))?.disconnect()))
@@ -36,6 +43,7 @@ export class NodePool {
 
   /** The connection to `address` (`host:port`), opening it if needed. Rejects with a ConnectionError. */
   connect(address: string): Promise<Redis> {
+    if (this.closed) return Promise.reject(new Error(`not connecting to ${address}: the connection pool is closed`))
     let pending = this.connections.get(address)
     if (!pending) {
       pending = openConnection(parseAddress(address), this.settings)

@@ -50,11 +50,16 @@ export class SetslotLanes {
     await Promise.all(
       Array.from({length: lanes}, async (_, lane) => {
         const mine = perSlot.map((_, i) => i).filter((i) => i % lanes === lane)
-        const connection = await this.pools[lane]!.connect(address)
         const commands = mine.flatMap((i) => perSlot[i]!.map((command) => ({command, slotIndex: i})))
-        const outcomes = await pipelined(
-          connection,
-          commands.map(({command}) => command),
+        // A lane that cannot connect fails its own slots, and the others still finish: a rejection here
+        // would leave them running after the caller has given up.
+        const outcomes = await this.pools[lane]!.connect(address).then(
+          (connection) =>
+            pipelined(
+              connection,
+              commands.map(({command}) => command),
+            ),
+          (error: Error) => commands.map(() => ({error})),
         )
         await Promise.all(
           outcomes.map(async (outcome, j) => {

@@ -61,12 +61,13 @@ export async function closeSlots(
   killPoint('node')
   failOn(pair.target, slots, await claimOnTarget(lanes, pair.target, slots), () => true)
   killPoint('node-target')
-  await Promise.all(
-    [pair.source, ...others].map(async (node) => {
-      const outcomes = await setSlots(lanes, node, slots, ['NODE', pair.target.id])
-      failOn(node, slots, outcomes, (error) => !ANNOUNCED_ANYWAY.test(error.message))
-    }),
+  const told = await Promise.all(
+    [pair.source, ...others].map(async (node) => ({
+      node,
+      outcomes: await setSlots(lanes, node, slots, ['NODE', pair.target.id]),
+    })),
   )
+  for (const {node, outcomes} of told) failOn(node, slots, outcomes, (error) => !ANNOUNCED_ANYWAY.test(error.message))
   await waitUntil(
     pool,
     [pair.source, pair.target, ...others].map((node) => node.address),
@@ -97,12 +98,13 @@ export async function closeSlots(
  */
 async function claimOnTarget(lanes: SetslotLanes, target: Endpoint, slots: readonly number[]) {
   const claim = (slot: number): Arg[] => ['CLUSTER', 'SETSLOT', slot, 'NODE', target.id]
-  if (lanes.replicatesFirst(target.address)) return lanes.send(target.address, slots.map((slot) => [claim(slot)]))
+  const claims = (ofRound: readonly number[]) => ofRound.map((slot) => [claim(slot)])
+  if (lanes.replicatesFirst(target.address)) return lanes.send(target.address, claims(slots))
   const middle = slots.slice(1, -1).map((slot) => [['CLUSTER', 'SETSLOT', slot, 'STABLE'], claim(slot)])
   const rounds = [
-    () => lanes.send(target.address, slots.slice(0, 1).map((slot) => [claim(slot)])),
+    () => lanes.send(target.address, claims(slots.slice(0, 1))),
     () => lanes.atomically(target.address, middle),
-    () => lanes.send(target.address, slots.slice(1).slice(-1).map((slot) => [claim(slot)])),
+    () => lanes.send(target.address, claims(slots.slice(1).slice(-1))),
   ]
   const errors: Array<Error | undefined> = []
   for (const round of rounds) {
