@@ -6,7 +6,7 @@ import {after, before, describe, it} from 'node:test'
 
 import {jsonOf, runCli, scratchDir} from '../helpers/cli.js'
 import {startCluster, type TestCluster} from '../helpers/cluster.js'
-import {redisServerAvailable, referenceCheck, requireRedisServer} from '../helpers/servers.js'
+import {redisServerAvailable, referenceCheck, requireRedisServer, waitFor} from '../helpers/servers.js'
 import {checksum, seedKeys} from './reshard-support.js'
 
 type Summary = {keysMoved: number; keysPerSecond: number; seconds: number; slotsMoved: number; stopped: boolean}
@@ -65,7 +65,13 @@ describe(
       await cluster.waitHealthy()
       const roles = String(await cluster.with(first, (c) => c.call('ROLE')))
       assert.match(roles, /slave/, 'the emptied master became a replica')
-      const verdict = referenceCheck(cluster.masters[1]!.address)
+      // The emptied master's change of role (and its replica's move) reaches every node by gossip, after the run.
+      let verdict = referenceCheck(cluster.masters[1]!.address)
+      await waitFor(
+        'the reference check to pass',
+        () => (verdict = referenceCheck(cluster.masters[1]!.address)).status === 0,
+        30_000,
+      ).catch(() => undefined)
       assert.equal(verdict.status, 0, verdict.output)
       assert.deepEqual(await checksum(cluster.masters.slice(1)), before)
     })
