@@ -15,13 +15,11 @@ import {
 import type {MasterSlots} from '../cluster/reshard-plan.js'
 import {resolveMaster} from '../cluster/resolve-node.js'
 import {type ClusterSnapshot, masters, seedView} from '../cluster/snapshot.js'
-import {slotsOf} from '../cluster/slots.js'
 import {nodeArg} from '../flags.js'
 import {deliverMovePlan, migrationSettingsFrom, moveFlags, type MovePlanOutcome} from '../move-command.js'
-import {withKeyEstimates} from '../ops/engine/estimate.js'
+import {keysInOwnedSlots, withKeyEstimates} from '../ops/engine/estimate.js'
 import type {NodePool} from '../redis/connection.js'
 import {readCluster} from '../redis/discover.js'
-import {countKeysInSlots} from '../redis/slot-counts.js'
 import {paint} from '../ui/colour.js'
 import {nodeNamer, renderMovePlan} from '../ui/move-plan-view.js'
 import {renderTable} from '../ui/table.js'
@@ -136,11 +134,7 @@ Exit status: 0 done or already balanced, 1 the cluster has problems or a move fa
       )
     }
 
-    const counts = await Promise.all(
-      readings.map((node) => countKeysInSlots(pool, node.address, [...slotsOf(node.self.slots)], node.server)),
-    )
-    const keys = new Map(counts.flatMap((perSlot) => [...perSlot]))
-    return planRebalanceByKeys(owners, keys, request)
+    return planRebalanceByKeys(owners, await keysInOwnedSlots(pool, readings), request)
   }
 
   /** The move plan; by keys, the planner already knows what each step moves. */

@@ -1,5 +1,5 @@
 import type {MoveStep} from '../../cluster/move-plan.js'
-import type {ClusterSnapshot} from '../../cluster/snapshot.js'
+import type {ClusterSnapshot, NodeReading} from '../../cluster/snapshot.js'
 import {slotsOf} from '../../cluster/slots.js'
 import type {NodePool} from '../../redis/connection.js'
 import {countKeysInSlots} from '../../redis/slot-counts.js'
@@ -17,4 +17,12 @@ export async function withKeyEstimates(pool: NodePool, snapshot: ClusterSnapshot
       return {...step, estimatedKeys}
     }),
   )
+}
+
+/** Slot -> keys, for every slot the given masters own (countKeysInSlots on each, all at once). */
+export async function keysInOwnedSlots(pool: NodePool, owners: readonly NodeReading[]): Promise<Map<number, number>> {
+  const counts = await Promise.all(
+    owners.map((node) => countKeysInSlots(pool, node.address, [...slotsOf(node.self.slots)], node.server)),
+  )
+  return new Map(counts.flatMap((perSlot) => [...perSlot]))
 }
