@@ -21,3 +21,8 @@ export type SandboxEngine = {
   /** Whether `pid` is still this node's process: pids are reused, and `down` must stop only what it started. */
   runs(pid: number, spec: NodeSpec): boolean
 }
+
+/** The command-line client that speaks to an engine's nodes, for the hint `sandbox up` prints. */
+export function clientOf(engine: EngineName): string {
+  return engine === 'valkey-server' ? 'valkey-cli' : 'redis-cli'
+}

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../../base-command.js'
 import {sandboxDirFlag} from '../../flags.js'
-import {ENGINE_NAMES, type EngineName} from '../../sandbox/engine.js'
+import {clientOf, ENGINE_NAMES, type EngineName} from '../../sandbox/engine.js'
 import {sandboxUp, type UpResult} from '../../sandbox/sandbox.js'
 import {paint} from '../../ui/colour.js'
 import {renderTable} from '../../ui/table.js'
@@ -97,7 +97,7 @@ Each node is its own process, so sandbox stop-node crashes one alone; sandbox do
     )
     this.log(renderTable(['NODE', 'ROLE', 'SLOTS / MASTER', 'PID'], rows))
     this.log(`
-Connect:   ${engine === 'valkey-server' ? 'valkey-cli' : 'redis-cli'} -c -p ${port}
+Connect:   ${clientOf(engine)} -c -p ${port}
 Try:       slotctl check ${seed}
            slotctl info ${seed}
            slotctl sandbox stop-node ${port}${dirFlag}    (crash a master, then check: a replica takes over)
